@@ -1,0 +1,114 @@
+"""fastapi-code-generator visitor: adds what the stock context drops, read from the raw contract.
+
+The stock operation context lacks resolved parameter schemas (enum defaults, constraints as plain
+keyword arguments), request-body details, response headers and the contract itself; the templates
+need all of them to emit typed, self-validating routes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi_code_generator.parser import OpenAPIParser
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+CONSTRAINTS = {
+    "minimum": "ge",
+    "maximum": "le",
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "pattern": "pattern",
+}
+PYTHON_TYPES = {"integer": "int", "string": "str", "boolean": "bool", "number": "float"}
+
+
+def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """Follow local `$ref`s; return the last referenced schema name and the resolved node."""
+    name = None
+    while "$ref" in node:
+        pointer = node["$ref"].removeprefix("#/").split("/")
+        name = pointer[-1]
+        node = spec
+        for part in pointer:
+            node = node[part]
+    return name, node
+
+
+def _parameter(spec: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+    _, param = _resolve(spec, raw)
+    ref_name, schema = _resolve(spec, param["schema"])
+    is_enum = "enum" in schema
+    py_type = f"models.{ref_name}" if is_enum else PYTHON_TYPES[schema["type"]]
+    required = param.get("required", False)
+    if "default" in schema:
+        default = f"{py_type}({schema['default']!r})" if is_enum else repr(schema["default"])
+    elif required:
+        default = "..."
+    else:
+        default, py_type = "None", f"{py_type} | None"
+    constraints = {
+        keyword: repr(schema[key]) for key, keyword in CONSTRAINTS.items() if key in schema
+    }
+    return {
+        "name": param["name"],
+        "location": param["in"].capitalize(),
+        "type": py_type,
+        "default": default,
+        "constraints": constraints,
+        "description": param.get("description", ""),
+    }
+
+
+def _body(spec: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any] | None:
+    if "requestBody" not in operation:
+        return None
+    _, request_body = _resolve(spec, operation["requestBody"])
+    schema = request_body["content"]["application/json"]["schema"]
+    model, _ = _resolve(spec, schema)
+    return {"model": model, "ref": schema["$ref"], "required": request_body.get("required", False)}
+
+
+def _success(spec: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any]:
+    status, response = next((s, r) for s, r in operation["responses"].items() if s.startswith("2"))
+    _, response = _resolve(spec, response)
+    schema = response.get("content", {}).get("application/json", {}).get("schema")
+    if schema is None:
+        returns = "None"
+    elif schema.get("type") == "array":
+        returns = f"list[models.{_resolve(spec, schema['items'])[0]}]"
+    else:
+        returns = f"models.{_resolve(spec, schema)[0]}"
+    return {"status": int(status), "returns": returns}
+
+
+def _operation_extras(spec: dict[str, Any], path_item: dict[str, Any], method: str) -> dict[str, Any]:
+    operation = path_item[method]
+    raw_params = [*path_item.get("parameters", []), *operation.get("parameters", [])]
+    security = operation.get("security", spec.get("security", []))
+    return {
+        "parameters": [_parameter(spec, raw) for raw in raw_params],
+        "body": _body(spec, operation),
+        "secured": bool(security),
+        **_success(spec, operation),
+        "summary": operation.get("summary", ""),
+    }
+
+
+def get_contract(parser: OpenAPIParser, model_path: Path) -> dict[str, object]:
+    spec: dict[str, Any] = parser.raw_obj
+    extras = {
+        path_item[method]["operationId"]: _operation_extras(spec, path_item, method)
+        for path_item in spec["paths"].values()
+        for method in HTTP_METHODS
+        if method in path_item
+    }
+    return {
+        "extras": extras,
+        "body_models": sorted({e["body"]["model"] for e in extras.values() if e["body"]}),
+        "contract_json": json.dumps(spec, indent=1, ensure_ascii=True, sort_keys=False),
+    }
+
+
+visit = get_contract

@@ -1,0 +1,1 @@
+"""Generated from openapi/tasks.yaml by `make generate`; never edit by hand."""

@@ -1,0 +1,66 @@
+"""The application factory: settings in, a fully wired FastAPI app out."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+
+from generated.routes import build_router
+from generated.runtime import CONTRACT
+from impl.auth import TokenVerifier, current_user
+from impl.db import create_engine, create_sessionmaker
+from impl.errors import install_error_handlers
+from impl.settings import Settings
+from impl.tasks.handler import task_api
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    engine = create_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    # FastAPI's generated schema only approximates the contract; the contract itself is served.
+    app = FastAPI(
+        title=CONTRACT["info"]["title"],
+        version=CONTRACT["info"]["version"],
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.verifier = TokenVerifier(settings)
+    app.include_router(build_router(handler=task_api, current_user=current_user))
+    install_error_handlers(app, settings.retry_after_seconds)
+    _serve_contract(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["Link", "Location", "Retry-After", "WWW-Authenticate"],
+        )
+    return app
+
+
+def _serve_contract(app: FastAPI) -> None:
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi() -> dict[str, Any]:
+        return CONTRACT
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{CONTRACT['info']['title']} docs")

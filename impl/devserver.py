@@ -1,0 +1,33 @@
+"""`make run`: the development server, with a ready-to-paste token and curl line."""
+
+from __future__ import annotations
+
+import argparse
+
+import uvicorn
+
+from impl.devtoken import development_token
+from impl.settings import Settings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args()
+    settings = Settings()
+    base = f"http://{args.host}:{args.port}"
+    token = development_token(settings, "alice")
+    print(
+        f"\nTodo API on {base} (docs: {base}/docs, database: {settings.database.url.render_as_string()})\n"
+        f"A token for user alice (others: make token USER=bob):\n  {token}\n"
+        f"Try:\n  curl -s -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' "
+        f"-d '{{\"title\": \"Buy milk\"}}' {base}/api/tasks\n"
+        f"  curl -s -H 'Authorization: Bearer {token}' {base}/api/tasks\n",
+        flush=True,
+    )
+    uvicorn.run("impl.main:app", host=args.host, port=args.port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The tasks resource: cursor, mapping to the contract, repository and handler."""

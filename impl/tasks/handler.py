@@ -1,0 +1,120 @@
+"""The handler: one method per operationId, satisfying generated.interface.TaskApiHandler."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import Depends, Response
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from generated import models
+from generated.interface import TaskApiHandler
+from impl.db import SessionDep
+from impl.errors import NotFound
+from impl.tables import TaskRow
+from impl.tasks.cursor import Cursor, decode_cursor, encode_cursor, query_fingerprint
+from impl.tasks.mapping import editable_values, to_task
+from impl.tasks.repository import ListQuery, TaskRepository
+
+TASKS_PATH = "/api/tasks"
+COMPLETED_FILTER = {
+    models.StatusFilter.all: None,
+    models.StatusFilter.pending: False,
+    models.StatusFilter.completed: True,
+}
+SORT_VALUE_TYPES: dict[str, type[Any]] = {
+    "created_at": datetime,
+    "updated_at": datetime,
+    "title": str,
+    "due_at": datetime,
+    "priority": int,
+}
+
+
+def _found(row: TaskRow | None) -> models.Task:
+    if row is None:
+        raise NotFound()
+    return to_task(row)
+
+
+class TaskApi:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def _tasks(self, user_id: str) -> TaskRepository:
+        return TaskRepository(self._session, user_id)
+
+    async def list_tasks(
+        self,
+        *,
+        user_id: str,
+        response: Response,
+        status: models.StatusFilter,
+        sort: models.TaskSort,
+        q: str | None,
+        tag: str | None,
+        limit: int,
+        cursor: str | None,
+    ) -> list[models.Task]:
+        sort_key = sort.value.lstrip("-")
+        fingerprint = query_fingerprint(status.value, sort.value, q, tag)
+        after = decode_cursor(cursor, fingerprint, SORT_VALUE_TYPES[sort_key]) if cursor else None
+        query = ListQuery(COMPLETED_FILTER[status], sort.value, q, tag, limit, after)
+        rows = await self._tasks(user_id).list(query)
+        page, more = rows[:limit], len(rows) > limit
+        if more:
+            last = page[-1]
+            assert last.id is not None
+            next_cursor = encode_cursor(Cursor(getattr(last, sort_key), last.id), fingerprint)
+            params = {"status": status.value, "sort": sort.value, "q": q, "tag": tag, "limit": limit}
+            query_string = urlencode({k: v for k, v in params.items() if v is not None} | {"cursor": next_cursor})
+            response.headers["Link"] = f'<{TASKS_PATH}?{query_string}>; rel="next"'
+        return [to_task(row) for row in page]
+
+    async def create_task(self, *, user_id: str, response: Response, body: models.TaskCreate) -> models.Task:
+        task = to_task(await self._tasks(user_id).create(editable_values(body)))
+        response.headers["Location"] = f"{TASKS_PATH}/{task.id}"
+        return task
+
+    async def get_task(self, *, user_id: str, response: Response, task_id: int) -> models.Task:
+        return _found(await self._tasks(user_id).get(task_id))
+
+    async def replace_task(
+        self, *, user_id: str, response: Response, task_id: int, body: models.TaskReplace
+    ) -> models.Task:
+        return _found(await self._tasks(user_id).update(task_id, editable_values(body)))
+
+    async def patch_task(
+        self, *, user_id: str, response: Response, task_id: int, body: models.TaskPatch
+    ) -> models.Task:
+        values = editable_values(body)
+        tasks = self._tasks(user_id)
+        # An empty merge patch modifies nothing, so updated_at stays as it was.
+        return _found(await tasks.update(task_id, values) if values else await tasks.get(task_id))
+
+    async def complete_task(
+        self, *, user_id: str, response: Response, task_id: int, body: models.CompletionUpdate | None
+    ) -> models.Task:
+        completed = body.completed if body is not None else None
+        return _found(await self._tasks(user_id).set_completion(task_id, completed))
+
+    async def delete_task(self, *, user_id: str, response: Response, task_id: int) -> None:
+        if not await self._tasks(user_id).delete(task_id):
+            raise NotFound()
+
+    async def get_health(self, *, response: Response) -> models.Health:
+        return models.Health(status=models.Status.ok)
+
+    async def get_readiness(self, *, response: Response) -> models.Health:
+        await self._session.execute(text("SELECT 1"))
+        return models.Health(status=models.Status.ok)
+
+
+def task_api(session: SessionDep) -> TaskApiHandler:
+    return TaskApi(session)
+
+
+TaskApiDep = Annotated[TaskApiHandler, Depends(task_api)]

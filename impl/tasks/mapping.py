@@ -1,0 +1,58 @@
+"""The single place where the table row and the contract's models meet."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from generated import models
+from generated.runtime import FieldError, InvalidRequest
+from impl.tables import TaskRow
+
+PRIORITY_RANK = {models.Priority.low: 1, models.Priority.medium: 2, models.Priority.high: 3}
+PRIORITY_BY_RANK = {rank: priority for priority, rank in PRIORITY_RANK.items()}
+# Exactly the white space the contract's Title pattern treats as blank.
+CONTRACT_WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+
+
+def to_task(row: TaskRow) -> models.Task:
+    assert row.id is not None
+    return models.Task(
+        id=row.id,
+        user_id=row.user_id,
+        title=row.title,
+        description=row.description,
+        completed=row.completed,
+        completed_at=row.completed_at,
+        due_at=row.due_at,
+        priority=PRIORITY_BY_RANK[row.priority],
+        tags=row.tags,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _utc(value: datetime | None, pointer: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise InvalidRequest(
+            "The request body does not match the contract.",
+            [FieldError(pointer, "date-time is out of range once converted to UTC")],
+        ) from None
+
+
+def editable_values(body: models.TaskCreate | models.TaskReplace | models.TaskPatch) -> dict[str, Any]:
+    """Column values for the body's editable fields; a PATCH yields only the fields it carries."""
+    fields = body.model_dump(exclude_unset=isinstance(body, models.TaskPatch))
+    converters = {
+        "title": lambda v: v.strip(CONTRACT_WHITESPACE),
+        "description": lambda v: v,
+        "due_at": lambda v: _utc(v, "/due_at"),
+        "priority": lambda v: PRIORITY_RANK[v],
+        "tags": lambda v: v,
+        "completed": lambda v: v,
+    }
+    return {name: converters[name](value) for name, value in fields.items()}

@@ -1,0 +1,314 @@
+"""Drive a real Better Auth server (``server.mjs``) from Python tests.
+
+The server runs the genuine ``better-auth`` npm package, so tokens obtained
+here are exactly what a production Better Auth deployment would issue.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, Self
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+SERVER_SCRIPT = HERE / "server.mjs"
+
+# Variables Better Auth reads on its own; inheriting them from a developer's
+# shell would silently change iss/aud or the secret of the test server.
+_SCRUBBED_ENV = (
+    "BETTER_AUTH_URL",
+    "BETTER_AUTH_SECRET",
+    "BETTER_AUTH_TRUSTED_ORIGINS",
+    "PORT",
+)
+
+
+class BetterAuthError(RuntimeError):
+    """The Better Auth test server could not be set up or misbehaved."""
+
+
+@dataclass(frozen=True)
+class Session:
+    """A signed-in Better Auth user, identified by its session cookies."""
+
+    user_id: str
+    email: str
+    cookies: Mapping[str, str] = field(repr=False)
+
+    @property
+    def cookie_header(self) -> str:
+        return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+
+
+def ensure_node_modules() -> None:
+    """Install the pinned npm dependencies if they are not present yet."""
+    if (HERE / "node_modules" / "better-auth").is_dir():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        raise BetterAuthError(
+            "npm is not on PATH; install Node.js >= 20 to run Better Auth tests"
+        )
+    result = subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=HERE,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise BetterAuthError(
+            f"npm ci failed in {HERE}:\n{result.stdout}\n{result.stderr}"
+        )
+
+
+def _pump_lines(stream: IO[bytes], lines: queue.Queue[str | None]) -> None:
+    # Draining stdout for the process's whole life keeps its pipe from filling.
+    for raw in stream:
+        lines.put(raw.decode(errors="replace").rstrip("\n"))
+    lines.put(None)
+
+
+class BetterAuthServer:
+    """One ``node server.mjs`` process; restart keeps its port and base URL."""
+
+    def __init__(
+        self,
+        alg: str = "EdDSA",
+        port: int = 0,
+        *,
+        trusted_origins: Sequence[str] = (),
+        jwt_expires_in: str | None = None,
+        startup_timeout: float = 30.0,
+    ) -> None:
+        self.alg = alg
+        self._port = port
+        self._trusted_origins = tuple(trusted_origins)
+        self._jwt_expires_in = jwt_expires_in
+        self._startup_timeout = startup_timeout
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._stderr: IO[bytes] | None = None
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def start(self) -> None:
+        if self._proc is not None:
+            raise BetterAuthError("server already running")
+        node = shutil.which("node")
+        if node is None:
+            raise BetterAuthError(
+                "node is not on PATH; install Node.js >= 20 to run Better Auth tests"
+            )
+        ensure_node_modules()
+
+        env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
+        env["JWT_ALG"] = self.alg
+        env["PORT"] = str(self._port)
+        if self._trusted_origins:
+            env["TRUSTED_ORIGINS"] = ",".join(self._trusted_origins)
+        if self._jwt_expires_in is not None:
+            env["JWT_EXPIRES_IN"] = self._jwt_expires_in
+
+        # A file rather than a pipe: nobody has to drain it, and it is still
+        # readable after the process died for the error message. It lives as
+        # long as the process, so no context manager fits.
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
+        proc = subprocess.Popen(
+            [node, str(SERVER_SCRIPT)],
+            cwd=HERE,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+        )
+        self._proc = proc
+        assert proc.stdout is not None
+        lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(
+            target=_pump_lines, args=(proc.stdout, lines), daemon=True
+        ).start()
+
+        try:
+            port = self._wait_ready(lines)
+        except BaseException:
+            self._kill()
+            raise
+        if self._port not in (0, port):
+            self._kill()
+            raise BetterAuthError(
+                f"asked for port {self._port}, server reported {port}"
+            )
+        self._port = port
+
+    def _wait_ready(self, lines: queue.Queue[str | None]) -> int:
+        while True:
+            try:
+                line = lines.get(timeout=self._startup_timeout)
+            except queue.Empty:
+                raise BetterAuthError(
+                    f"no READY line within {self._startup_timeout}s; stderr:\n{self._stderr_text()}"
+                ) from None
+            if line is None:
+                assert self._proc is not None
+                code = self._proc.wait()
+                raise BetterAuthError(
+                    f"server exited with {code} before READY; stderr:\n{self._stderr_text()}"
+                )
+            if line.startswith("READY "):
+                return int(line.split()[1])
+
+    def stop(self) -> None:
+        proc = self._proc
+        if proc is None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        self._cleanup()
+
+    def restart(self) -> None:
+        """Fresh process, hence fresh memory and keys, on the same base URL."""
+        self.stop()
+        self.start()
+
+    def _kill(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self._proc is not None and self._proc.stdout is not None:
+            self._proc.stdout.close()
+        self._proc = None
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+
+    def _stderr_text(self) -> str:
+        if self._stderr is None:
+            return ""
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace")
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- addresses ---------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._port == 0:
+            raise BetterAuthError(
+                "server not started yet; the port is chosen at start()"
+            )
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        """Better Auth's baseURL, which is also the JWT ``iss`` and ``aud``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def jwks_url(self) -> str:
+        return f"{self.base_url}/api/auth/jwks"
+
+    # -- Better Auth API ---------------------------------------------------
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        session: Session | None = None,
+        json: Any = None,
+    ) -> httpx.Response:
+        # Better Auth rejects a foreign Origin with 403; sending its own
+        # origin mimics a same-site browser and always passes the check.
+        headers = {"Origin": self.base_url}
+        if session is not None:
+            headers["Cookie"] = session.cookie_header
+        # A one-shot request has no cookie jar, so sessions never leak between users.
+        response = httpx.request(
+            method, self.base_url + path, headers=headers, json=json, timeout=10.0
+        )
+        if response.status_code != 200:
+            raise BetterAuthError(
+                f"{method} {path} -> {response.status_code}: {response.text}"
+            )
+        return response
+
+    def _session_from(self, response: httpx.Response) -> Session:
+        user = response.json()["user"]
+        cookies = {name: value for name, value in response.cookies.items()}
+        if not cookies:
+            raise BetterAuthError("Better Auth set no session cookie")
+        return Session(
+            user_id=str(user["id"]), email=str(user["email"]), cookies=cookies
+        )
+
+    def sign_up(self, email: str, password: str, name: str) -> Session:
+        body = {"email": email, "password": password, "name": name}
+        return self._session_from(
+            self._request("POST", "/api/auth/sign-up/email", json=body)
+        )
+
+    def sign_in(self, email: str, password: str) -> Session:
+        body = {"email": email, "password": password}
+        return self._session_from(
+            self._request("POST", "/api/auth/sign-in/email", json=body)
+        )
+
+    def token(self, session: Session) -> str:
+        """A fresh JWT from ``GET /api/auth/token``."""
+        return str(
+            self._request("GET", "/api/auth/token", session=session).json()["token"]
+        )
+
+    def token_from_get_session(self, session: Session) -> str:
+        """A fresh JWT from the ``set-auth-jwt`` header of ``/api/auth/get-session``."""
+        response = self._request("GET", "/api/auth/get-session", session=session)
+        jwt: str | None = response.headers.get("set-auth-jwt")
+        if not jwt:
+            raise BetterAuthError("get-session returned no set-auth-jwt header")
+        return jwt
+
+    def jwks(self) -> dict[str, Any]:
+        data: dict[str, Any] = self._request("GET", "/api/auth/jwks").json()
+        return data
+
+    def kids(self) -> list[str]:
+        return [str(key["kid"]) for key in self.jwks()["keys"]]
+
+    # -- test-only key control ----------------------------------------------
+
+    def rotate(self) -> str:
+        """Retire the signing key (still published) and return the new key's kid."""
+        return str(self._request("POST", "/__test__/rotate").json()["kid"])
+
+    def drop_old_keys(self) -> list[str]:
+        """Unpublish every key but the newest; return the removed kids."""
+        removed = self._request("POST", "/__test__/drop-old-keys").json()["removed"]
+        return [str(kid) for kid in removed]
