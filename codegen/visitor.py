@@ -48,9 +48,7 @@ def _parameter(spec: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
         default = "..."
     else:
         default, py_type = "None", f"{py_type} | None"
-    constraints = {
-        keyword: repr(schema[key]) for key, keyword in CONSTRAINTS.items() if key in schema
-    }
+    constraints = {keyword: repr(schema[key]) for key, keyword in CONSTRAINTS.items() if key in schema}
     return {
         "name": param["name"],
         "location": param["in"].capitalize(),

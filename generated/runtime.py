@@ -1194,21 +1194,29 @@ def _as_list(value: Any) -> list[str]:
 def _describe(error: SchemaError) -> str:
     # jsonschema's own messages quote the offending value, which may be huge or sensitive.
     schema = error.schema if isinstance(error.schema, dict) else {}
-    messages = {
-        "required": lambda: "a required property is missing: "
-        + error.message.split("'")[1],
-        "additionalProperties": lambda: "unknown property",
-        "type": lambda: "must be of type " + " or ".join(_as_list(schema.get("type"))),
-        "minLength": lambda: f"must have at least {schema.get('minLength')} characters",
-        "maxLength": lambda: f"must have at most {schema.get('maxLength')} characters",
-        "pattern": lambda: "must not be blank or contain NUL characters",
-        "enum": lambda: "must be one of " + ", ".join(map(str, schema.get("enum", []))),
-        "maxItems": lambda: f"must have at most {schema.get('maxItems')} items",
-        "uniqueItems": lambda: "items must be distinct",
-        "format": lambda: f"must be a valid {schema.get('format')} (RFC 3339 with an offset)",
-    }
-    describe = messages.get(str(error.validator))
-    return describe() if describe else f"does not satisfy {error.validator}"
+    keyword = str(error.validator)
+    limit = schema.get(keyword)
+    match keyword:
+        case "required":
+            return "a required property is missing: " + str(error.message).split("'")[1]
+        case "additionalProperties":
+            return "unknown property"
+        case "type":
+            return "must be of type " + " or ".join(_as_list(limit))
+        case "minLength" | "maxLength":
+            bound = "least" if keyword == "minLength" else "most"
+            return f"must have at {bound} {limit} characters"
+        case "pattern":
+            return "must not be blank or contain NUL characters"
+        case "enum":
+            return "must be one of " + ", ".join(_as_list(limit))
+        case "maxItems":
+            return f"must have at most {limit} items"
+        case "uniqueItems":
+            return "items must be distinct"
+        case "format":
+            return f"must be a valid {limit} (RFC 3339 with an offset)"
+    return f"does not satisfy {keyword}"
 
 
 def _parse_json(raw: bytes) -> Any:

@@ -25,9 +25,7 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 def create_engine(settings: Settings) -> AsyncEngine:
     database = settings.database
     if database.dialect == "sqlite":
-        engine = create_async_engine(
-            database.url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
-        )
+        engine = create_async_engine(database.url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         return engine
     return create_async_engine(

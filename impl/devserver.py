@@ -22,7 +22,7 @@ def main() -> None:
         f"\nTodo API on {base} (docs: {base}/docs, database: {settings.database.url.render_as_string()})\n"
         f"A token for user alice (others: make token USER=bob):\n  {token}\n"
         f"Try:\n  curl -s -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' "
-        f"-d '{{\"title\": \"Buy milk\"}}' {base}/api/tasks\n"
+        f'-d \'{{"title": "Buy milk"}}\' {base}/api/tasks\n'
         f"  curl -s -H 'Authorization: Bearer {token}' {base}/api/tasks\n",
         flush=True,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -12,9 +13,8 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
-from starlette.routing import Match
 
-from generated.runtime import FieldError, InvalidRequest
+from generated.runtime import CONTRACT, FieldError, InvalidRequest
 
 logger = logging.getLogger(__name__)
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -63,9 +63,7 @@ def problem(
     }
     if errors:
         body["errors"] = [{"pointer": e.pointer, "detail": e.detail} for e in errors]
-    return Response(
-        orjson.dumps(body), status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE
-    )
+    return Response(orjson.dumps(body), status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
 def _parameter_errors(exc: RequestValidationError) -> list[FieldError]:
@@ -73,14 +71,27 @@ def _parameter_errors(exc: RequestValidationError) -> list[FieldError]:
     return [FieldError("/".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]
 
 
-def _allowed_methods(request: Request) -> list[str]:
-    # Starlette reports only the first route whose path matched; the path may have several.
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods.update(getattr(route, "methods", None) or ())
-    return sorted(methods)
+HTTP_METHODS = ("GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE")
+SERVED_DOCUMENTS: dict[str, dict[str, Any]] = {"/openapi.json": {"get": {}}, "/docs": {"get": {}}}
+
+
+def _method_table() -> list[tuple[re.Pattern[str], list[str]]]:
+    """Each contract path as a pattern, with the methods it documents, to answer a 405's Allow."""
+    paths = {**CONTRACT["paths"], **SERVED_DOCUMENTS}
+    return [
+        (
+            re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(path)) + "$"),
+            sorted(m for m in (k.upper() for k in item) if m in HTTP_METHODS),
+        )
+        for path, item in paths.items()
+    ]
+
+
+METHOD_TABLE = _method_table()
+
+
+def _allowed_methods(path: str) -> list[str]:
+    return next((methods for pattern, methods in METHOD_TABLE if pattern.match(path)), [])
 
 
 def install_error_handlers(app: FastAPI, retry_after_seconds: int) -> None:
@@ -104,7 +115,7 @@ def install_error_handlers(app: FastAPI, retry_after_seconds: int) -> None:
         assert isinstance(exc, HTTPException)
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
-            headers["Allow"] = ", ".join(_allowed_methods(request))
+            headers["Allow"] = ", ".join(_allowed_methods(request.url.path))
         return problem(exc.status_code, str(exc.detail), headers=headers)
 
     async def on_database_unavailable(_: Request, exc: Exception) -> Response:

@@ -70,7 +70,9 @@ class TaskApi:
             assert last.id is not None
             next_cursor = encode_cursor(Cursor(getattr(last, sort_key), last.id), fingerprint)
             params = {"status": status.value, "sort": sort.value, "q": q, "tag": tag, "limit": limit}
-            query_string = urlencode({k: v for k, v in params.items() if v is not None} | {"cursor": next_cursor})
+            query_string = urlencode(
+                {k: v for k, v in params.items() if v is not None} | {"cursor": next_cursor}
+            )
             response.headers["Link"] = f'<{TASKS_PATH}?{query_string}>; rel="next"'
         return [to_task(row) for row in page]
 

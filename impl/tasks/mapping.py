@@ -12,7 +12,9 @@ from impl.tables import TaskRow
 PRIORITY_RANK = {models.Priority.low: 1, models.Priority.medium: 2, models.Priority.high: 3}
 PRIORITY_BY_RANK = {rank: priority for priority, rank in PRIORITY_RANK.items()}
 # Exactly the white space the contract's Title pattern treats as blank.
-CONTRACT_WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+CONTRACT_WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff" + "".join(
+    chr(code) for code in range(0x2000, 0x200B)
+)
 
 
 def to_task(row: TaskRow) -> models.Task:
@@ -46,13 +48,11 @@ def _utc(value: datetime | None, pointer: str) -> datetime | None:
 
 def editable_values(body: models.TaskCreate | models.TaskReplace | models.TaskPatch) -> dict[str, Any]:
     """Column values for the body's editable fields; a PATCH yields only the fields it carries."""
-    fields = body.model_dump(exclude_unset=isinstance(body, models.TaskPatch))
-    converters = {
-        "title": lambda v: v.strip(CONTRACT_WHITESPACE),
-        "description": lambda v: v,
-        "due_at": lambda v: _utc(v, "/due_at"),
-        "priority": lambda v: PRIORITY_RANK[v],
-        "tags": lambda v: v,
-        "completed": lambda v: v,
-    }
-    return {name: converters[name](value) for name, value in fields.items()}
+    values = body.model_dump(exclude_unset=isinstance(body, models.TaskPatch))
+    if values.get("title") is not None:
+        values["title"] = values["title"].strip(CONTRACT_WHITESPACE)
+    if "due_at" in values:
+        values["due_at"] = _utc(values["due_at"], "/due_at")
+    if "priority" in values:
+        values["priority"] = PRIORITY_RANK[values["priority"]]
+    return values

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,17 +25,18 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.expression import type_coerce
+from sqlmodel import col
 
 from impl.tables import TaskRow
 from impl.tasks.cursor import Cursor
 
 # The contract's sort keys; a leading "-" means descending. Ties break on id in the same direction.
 SORT_COLUMNS: dict[str, Any] = {
-    "created_at": TaskRow.created_at,  # type: ignore[dict-item]
-    "updated_at": TaskRow.updated_at,  # type: ignore[dict-item]
-    "title": TaskRow.title,  # type: ignore[dict-item]
-    "due_at": TaskRow.due_at,  # type: ignore[dict-item]
-    "priority": TaskRow.priority,  # type: ignore[dict-item]
+    "created_at": col(TaskRow.created_at),
+    "updated_at": col(TaskRow.updated_at),
+    "title": col(TaskRow.title),
+    "due_at": col(TaskRow.due_at),
+    "priority": col(TaskRow.priority),
 }
 NULLABLE_SORT_KEYS = {"due_at"}
 
@@ -59,7 +61,7 @@ def _escape_like(text: str) -> str:
 
 def _completion(target: ColumnElement[bool], at: datetime) -> dict[str, Any]:
     """`completed` set to `target`; `completed_at` kept if it already was complete, else now or NULL."""
-    kept_or_now = case((TaskRow.completed, TaskRow.completed_at), else_=at)  # type: ignore[arg-type]
+    kept_or_now = case((col(TaskRow.completed), col(TaskRow.completed_at)), else_=at)
     return {"completed": target, "completed_at": case((target, kept_or_now), else_=None)}
 
 
@@ -69,10 +71,10 @@ class TaskRepository:
         self._user_id = user_id
 
     def owned_by(self) -> ColumnElement[bool]:
-        return TaskRow.user_id == self._user_id  # type: ignore[return-value]
+        return col(TaskRow.user_id) == self._user_id
 
     def _one(self, task_id: int) -> ColumnElement[bool]:
-        return and_(self.owned_by(), TaskRow.id == task_id)
+        return and_(self.owned_by(), col(TaskRow.id) == task_id)
 
     async def create(self, values: dict[str, Any]) -> TaskRow:
         at = now()
@@ -95,7 +97,7 @@ class TaskRepository:
     async def set_completion(self, task_id: int, completed: bool | None) -> TaskRow | None:
         """Set completion, or toggle it when `completed` is None, in one statement."""
         at = now()
-        target = not_(TaskRow.completed) if completed is None else _literal_bool(completed)
+        target = not_(col(TaskRow.completed)) if completed is None else _literal_bool(completed)
         return await self._update(task_id, {**_completion(target, at), "updated_at": at})
 
     async def _update(self, task_id: int, values: dict[str, Any]) -> TaskRow | None:
@@ -106,7 +108,9 @@ class TaskRepository:
         return result.one_or_none()
 
     async def delete(self, task_id: int) -> bool:
-        result = await self._session.execute(delete(TaskRow).where(self._one(task_id)).returning(TaskRow.id))
+        result = await self._session.execute(
+            delete(TaskRow).where(self._one(task_id)).returning(col(TaskRow.id))
+        )
         return result.first() is not None
 
     async def list(self, query: ListQuery) -> list[TaskRow]:
@@ -119,20 +123,20 @@ class TaskRepository:
         ordering = column.desc() if descending else column.asc()
         if query.sort.lstrip("-") in NULLABLE_SORT_KEYS:
             ordering = ordering.nulls_last()
-        tie_breaker = TaskRow.id.desc() if descending else TaskRow.id.asc()  # type: ignore[union-attr]
+        tie_breaker = col(TaskRow.id).desc() if descending else col(TaskRow.id).asc()
         statement = statement.order_by(ordering, tie_breaker).limit(query.limit + 1)
         return list((await self._session.scalars(statement)).all())
 
-    def _filtered(self, query: ListQuery) -> Select[tuple[TaskRow]]:
+    def _filtered(self, query: ListQuery) -> Select[TaskRow]:
         statement = select(TaskRow).where(self.owned_by())
         if query.completed is not None:
-            statement = statement.where(TaskRow.completed == query.completed)  # type: ignore[arg-type]
+            statement = statement.where(col(TaskRow.completed) == query.completed)
         if query.search is not None:
             pattern = f"%{_escape_like(query.search)}%"
             statement = statement.where(
                 or_(
-                    TaskRow.title.ilike(pattern, escape="\\"),  # type: ignore[attr-defined]
-                    TaskRow.description.ilike(pattern, escape="\\"),  # type: ignore[union-attr]
+                    col(TaskRow.title).ilike(pattern, escape="\\"),
+                    col(TaskRow.description).ilike(pattern, escape="\\"),
                 )
             )
         if query.tag is not None:
@@ -147,15 +151,16 @@ class TaskRepository:
 
     @staticmethod
     def _after(query: ListQuery, column: Any, descending: bool, cursor: Cursor) -> ColumnElement[bool]:
-        beyond = (lambda a, b: a < b) if descending else (lambda a, b: a > b)
+        beyond = operator.lt if descending else operator.gt
+        task_id = col(TaskRow.id)
         if query.sort.lstrip("-") not in NULLABLE_SORT_KEYS:
-            return beyond(tuple_(column, TaskRow.id), tuple_(cursor.value, cursor.task_id))  # type: ignore[no-any-return]
+            return beyond(tuple_(column, task_id), tuple_(cursor.value, cursor.task_id))  # type: ignore[no-any-return]
         # NULLs sort last in both directions, so they follow every non-null value.
         if cursor.value is None:
-            return and_(column.is_(None), beyond(TaskRow.id, cursor.task_id))
+            return and_(column.is_(None), beyond(task_id, cursor.task_id))
         return or_(
             beyond(column, cursor.value),
-            and_(column == cursor.value, beyond(TaskRow.id, cursor.task_id)),
+            and_(column == cursor.value, beyond(task_id, cursor.task_id)),
             column.is_(None),
         )
 

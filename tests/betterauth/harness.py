@@ -56,9 +56,7 @@ def ensure_node_modules() -> None:
         return
     npm = shutil.which("npm")
     if npm is None:
-        raise BetterAuthError(
-            "npm is not on PATH; install Node.js >= 20 to run Better Auth tests"
-        )
+        raise BetterAuthError("npm is not on PATH; install Node.js >= 20 to run Better Auth tests")
     result = subprocess.run(
         [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
         cwd=HERE,
@@ -67,9 +65,7 @@ def ensure_node_modules() -> None:
         check=False,
     )
     if result.returncode != 0:
-        raise BetterAuthError(
-            f"npm ci failed in {HERE}:\n{result.stdout}\n{result.stderr}"
-        )
+        raise BetterAuthError(f"npm ci failed in {HERE}:\n{result.stdout}\n{result.stderr}")
 
 
 def _pump_lines(stream: IO[bytes], lines: queue.Queue[str | None]) -> None:
@@ -106,9 +102,7 @@ class BetterAuthServer:
             raise BetterAuthError("server already running")
         node = shutil.which("node")
         if node is None:
-            raise BetterAuthError(
-                "node is not on PATH; install Node.js >= 20 to run Better Auth tests"
-            )
+            raise BetterAuthError("node is not on PATH; install Node.js >= 20 to run Better Auth tests")
         ensure_node_modules()
 
         env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
@@ -134,9 +128,7 @@ class BetterAuthServer:
         self._proc = proc
         assert proc.stdout is not None
         lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(
-            target=_pump_lines, args=(proc.stdout, lines), daemon=True
-        ).start()
+        threading.Thread(target=_pump_lines, args=(proc.stdout, lines), daemon=True).start()
 
         try:
             port = self._wait_ready(lines)
@@ -145,9 +137,7 @@ class BetterAuthServer:
             raise
         if self._port not in (0, port):
             self._kill()
-            raise BetterAuthError(
-                f"asked for port {self._port}, server reported {port}"
-            )
+            raise BetterAuthError(f"asked for port {self._port}, server reported {port}")
         self._port = port
 
     def _wait_ready(self, lines: queue.Queue[str | None]) -> int:
@@ -221,9 +211,7 @@ class BetterAuthServer:
     @property
     def port(self) -> int:
         if self._port == 0:
-            raise BetterAuthError(
-                "server not started yet; the port is chosen at start()"
-            )
+            raise BetterAuthError("server not started yet; the port is chosen at start()")
         return self._port
 
     @property
@@ -251,41 +239,29 @@ class BetterAuthServer:
         if session is not None:
             headers["Cookie"] = session.cookie_header
         # A one-shot request has no cookie jar, so sessions never leak between users.
-        response = httpx.request(
-            method, self.base_url + path, headers=headers, json=json, timeout=10.0
-        )
+        response = httpx.request(method, self.base_url + path, headers=headers, json=json, timeout=10.0)
         if response.status_code != 200:
-            raise BetterAuthError(
-                f"{method} {path} -> {response.status_code}: {response.text}"
-            )
+            raise BetterAuthError(f"{method} {path} -> {response.status_code}: {response.text}")
         return response
 
     def _session_from(self, response: httpx.Response) -> Session:
         user = response.json()["user"]
-        cookies = {name: value for name, value in response.cookies.items()}
+        cookies = dict(response.cookies.items())
         if not cookies:
             raise BetterAuthError("Better Auth set no session cookie")
-        return Session(
-            user_id=str(user["id"]), email=str(user["email"]), cookies=cookies
-        )
+        return Session(user_id=str(user["id"]), email=str(user["email"]), cookies=cookies)
 
     def sign_up(self, email: str, password: str, name: str) -> Session:
         body = {"email": email, "password": password, "name": name}
-        return self._session_from(
-            self._request("POST", "/api/auth/sign-up/email", json=body)
-        )
+        return self._session_from(self._request("POST", "/api/auth/sign-up/email", json=body))
 
     def sign_in(self, email: str, password: str) -> Session:
         body = {"email": email, "password": password}
-        return self._session_from(
-            self._request("POST", "/api/auth/sign-in/email", json=body)
-        )
+        return self._session_from(self._request("POST", "/api/auth/sign-in/email", json=body))
 
     def token(self, session: Session) -> str:
         """A fresh JWT from ``GET /api/auth/token``."""
-        return str(
-            self._request("GET", "/api/auth/token", session=session).json()["token"]
-        )
+        return str(self._request("GET", "/api/auth/token", session=session).json()["token"])
 
     def token_from_get_session(self, session: Session) -> str:
         """A fresh JWT from the ``set-auth-jwt`` header of ``/api/auth/get-session``."""

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
 
-# Importable whatever pytest import mode or package layout the project picks.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import BetterAuthError, BetterAuthServer, Session
+from tests.betterauth.harness import BetterAuthError, BetterAuthServer, Session
 
 ALGS = ["EdDSA", "ES256"]
 PASSWORD = "correct-horse-battery"

@@ -1,0 +1,22 @@
+"""The server serves the hand-written contract itself, and its docs."""
+
+from __future__ import annotations
+
+import httpx
+import yaml
+
+from tests.support import ROOT
+
+
+async def test_openapi_json_is_exactly_the_contract(anonymous: httpx.AsyncClient) -> None:
+    contract = yaml.safe_load((ROOT / "openapi" / "tasks.yaml").read_text())
+    response = await anonymous.get("/openapi.json")
+    assert response.status_code == 200
+    assert response.json() == contract
+
+
+async def test_swagger_ui_is_served(anonymous: httpx.AsyncClient) -> None:
+    response = await anonymous.get("/docs")
+    assert response.status_code == 200
+    assert "swagger-ui" in response.text
+    assert "/openapi.json" in response.text

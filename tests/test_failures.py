@@ -1,0 +1,110 @@
+"""Failure modes: unknown routes, wrong methods, an unreachable database, and unexpected errors."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from impl.app import create_app
+from tests.conftest import settings_for
+from tests.support import auth, create_postgres_database, drop_postgres_database
+from tests.test_tasks import TASKS
+
+
+async def test_unknown_route_is_a_404_problem(anonymous: httpx.AsyncClient) -> None:
+    response = await anonymous.get("/nope")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("OPTIONS", TASKS, "GET, POST"),
+        ("DELETE", TASKS, "GET, POST"),
+        ("POST", f"{TASKS}/1", "DELETE, GET, PATCH, PUT"),
+        ("GET", f"{TASKS}/1/complete", "PATCH"),
+    ],
+)
+async def test_wrong_method_is_405_with_every_allowed_method(
+    anonymous: httpx.AsyncClient, method: str, path: str, allow: str
+) -> None:
+    response = await anonymous.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allow
+    assert response.json()["status"] == 405
+
+
+def _silent_listener() -> socket.socket:
+    """A TCP port that accepts connections and never answers, like a database behind a dead link."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    return listener
+
+
+@pytest.fixture(scope="module")
+def silent_port() -> Iterator[int]:
+    listener = _silent_listener()
+    yield listener.getsockname()[1]
+    listener.close()
+
+
+def _refused_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(params=["refused", "silent"])
+async def unreachable_app(request: pytest.FixtureRequest, silent_port: int) -> AsyncIterator[FastAPI]:
+    port = _refused_port() if request.param == "refused" else silent_port
+    app = create_app(settings_for(f"postgresql://nobody@127.0.0.1:{port}/todo"))
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", TASKS), ("POST", TASKS), ("GET", "/readyz")])
+async def test_unreachable_database_is_a_prompt_503_with_retry_after(
+    unreachable_app: FastAPI, method: str, path: str
+) -> None:
+    transport = httpx.ASGITransport(app=unreachable_app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers=auth("u1")
+    ) as client:
+        # The 5-second bound is a hang detector, not a performance target: the settings allow ~1 s.
+        response = await asyncio.wait_for(client.request(method, path, json={"title": "x"}), timeout=5)
+        alive = await client.get("/healthz")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert response.json()["detail"] == "The database is unavailable; retry later."
+    assert alive.status_code == 200
+
+
+async def test_an_unexpected_database_error_is_a_500_without_internals(postgres_admin: str) -> None:
+    # An unmigrated database makes every query fail in a way no request can cause or fix.
+    admin_url = postgres_admin
+    url = await create_postgres_database(admin_url)
+    try:
+        app = create_app(settings_for(url))
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://t", headers=auth("u")
+            ) as client:
+                response = await client.get(TASKS)
+    finally:
+        await drop_postgres_database(admin_url, url)
+    assert response.status_code == 500
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Internal Server Error",
+        "status": 500,
+        "detail": "An unexpected error occurred.",
+    }
+    assert "tasks" not in response.text
