@@ -17,8 +17,9 @@ run: install
 token: install
 	@APP_ENV=development $(RUN) python -m impl.devtoken $(USER)
 
+# generated/typescript/ belongs to `make client` (mk/client.mk), so only the Python side is cleared.
 generate: install
-	rm -rf generated && mkdir -p generated
+	mkdir -p generated && find generated -mindepth 1 -maxdepth 1 ! -name typescript -exec rm -rf {} +
 	$(RUN) fastapi-codegen -i openapi/tasks.yaml -o generated -t codegen/templates \
 		-c codegen/visitor.py -m models --strict-nullable --disable-timestamp
 	$(RUN) datamodel-codegen --input openapi/tasks.yaml --input-file-type openapi \
@@ -42,7 +43,9 @@ drift: generate
 	@test -z "$$(git status --porcelain -- generated)" || \
 		(echo "generated/ has untracked files: run 'make generate' and commit" && exit 1)
 
-check: lint typecheck drift
+check: lint typecheck drift client-drift
 
 test: install
 	$(RUN) pytest
+
+include mk/client.mk

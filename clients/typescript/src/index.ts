@@ -1,0 +1,59 @@
+// Hand-written entry point of @todo-api/client (source: clients/typescript/src/index.ts; `make client`
+// compiles it into generated/typescript/). The generator knows the operations but not where the API
+// lives, whose token to send, or how this API links pages, so those three things live here.
+
+import { createClient, type Client } from './gen/client/index.js';
+
+export * from './gen/index.js';
+export { client } from './gen/client.gen.js';
+export { createClient, createConfig } from './gen/client/index.js';
+export type { Client, Config, RequestResult } from './gen/client/index.js';
+
+/**
+ * Returns the caller's current Better Auth JWT, or nothing when signed out. It is called before every
+ * authenticated request, so a token refreshed by the auth client is picked up without rebuilding.
+ */
+export type TokenProvider = () => string | null | undefined | Promise<string | null | undefined>;
+
+export interface TodoClientOptions {
+  /** Origin the API is served from, e.g. `https://todo.example.com` (without `/api`). */
+  baseUrl: string;
+  /** Source of the bearer token; see {@link TokenProvider}. */
+  token: TokenProvider;
+  /** A fetch implementation, for tests or server-side rendering; defaults to the global one. */
+  fetch?: typeof globalThis.fetch;
+}
+
+/** A client bound to one API origin and one user's token; pass it as `client` to any operation. */
+export function createTodoClient(options: TodoClientOptions): Client {
+  return createClient({
+    baseUrl: options.baseUrl,
+    auth: async () => (await options.token()) ?? undefined,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+}
+
+// RFC 8288 link-value: `<target>` followed by `;`-separated parameters, values optionally quoted.
+const LINK_VALUE = /<([^>]*)>((?:\s*;\s*[^;,=\s]+(?:\s*=\s*(?:"[^"]*"|[^;,\s]*))?)*)/g;
+const LINK_PARAM = /;\s*([^;,=\s]+)(?:\s*=\s*(?:"([^"]*)"|([^;,\s]*)))?/g;
+
+/**
+ * The `cursor` for the next page of `listTasks`, read from the response's `Link: <…>; rel="next"`
+ * header; `undefined` on the last page. Pass it back with the same filters and sort.
+ */
+export function nextCursor(response: Response | undefined): string | undefined {
+  const header = response?.headers.get('Link');
+  if (!header) {
+    return undefined;
+  }
+  for (const [, target, params] of header.matchAll(LINK_VALUE)) {
+    for (const [, name, quoted, bare] of (params ?? '').matchAll(LINK_PARAM)) {
+      const rels = (quoted ?? bare ?? '').toLowerCase().split(/\s+/);
+      if (name?.toLowerCase() === 'rel' && rels.includes('next')) {
+        // The target is relative to the request URL; any base works since only the query is read.
+        return new URL(target ?? '', 'http://link.invalid/').searchParams.get('cursor') ?? undefined;
+      }
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,311 @@
+// A frontend's whole journey through the generated client, against a live server. Started by
+// tests/test_typescript_client.py, which passes the server and two users' tokens in the environment.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import {
+  completeTask,
+  createTask,
+  createTodoClient,
+  deleteTask,
+  getTask,
+  listTasks,
+  nextCursor,
+  patchTask,
+  replaceTask,
+  type Client,
+  type ListTasksData,
+  type Problem,
+  type Task,
+  type TaskCreate,
+} from '../../../generated/typescript/index.js';
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(`${name} must be set (see tests/test_typescript_client.py)`);
+  }
+  return value;
+}
+
+const baseUrl = env('TODO_API_BASE_URL');
+const alice = createTodoClient({ baseUrl, token: () => env('TODO_API_TOKEN') });
+const bob = createTodoClient({ baseUrl, token: async () => env('TODO_API_OTHER_TOKEN') });
+
+type Outcome<T> = { data: T | undefined; error: Problem | undefined; response: Response };
+
+/** The body of a successful call; fails with the server's problem details otherwise. */
+function ok<T>(outcome: Outcome<T>, status = 200): T {
+  assert.equal(outcome.error, undefined, `expected ${status}, got ${JSON.stringify(outcome.error)}`);
+  assert.equal(outcome.response.status, status);
+  assert.ok(outcome.data !== undefined);
+  return outcome.data;
+}
+
+/** The problem details of a failed call, as the frontend sees them. */
+function problem(outcome: Outcome<unknown>, status: number): Problem {
+  assert.equal(outcome.data, undefined);
+  assert.equal(outcome.response.status, status);
+  assert.equal(outcome.response.headers.get('Content-Type'), 'application/problem+json');
+  assert.ok(outcome.error !== undefined);
+  const details: Problem = outcome.error;
+  assert.equal(details.status, status);
+  return details;
+}
+
+/** What a form would do with a 400: one message per field, keyed by JSON pointer. */
+function fieldErrors(details: Problem): Map<string, string> {
+  return new Map((details.errors ?? []).map((e) => [e.pointer, e.detail]));
+}
+
+async function listAll(client: Client, query: NonNullable<ListTasksData['query']>): Promise<Task[]> {
+  const tasks: Task[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < 100; page++) {
+    const outcome = await listTasks({ client, query: cursor ? { ...query, cursor } : query });
+    tasks.push(...ok(outcome));
+    cursor = nextCursor(outcome.response);
+    if (cursor === undefined) {
+      return tasks;
+    }
+  }
+  throw new Error('pagination did not end within 100 pages');
+}
+
+const instant = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso));
+const byTitle = (a: Task, b: Task): number => (a.title < b.title ? -1 : a.title > b.title ? 1 : a.id - b.id);
+
+const seed: TaskCreate[] = [
+  { title: 'Buy milk', description: 'Two litres', due_at: '2026-12-01T17:00:00+01:00', priority: 'high', tags: ['groceries', 'home'] },
+  { title: 'Call the plumber', due_at: '2026-11-30T09:30:00Z', priority: 'medium', tags: ['home'] },
+  { title: 'File taxes', due_at: '2027-04-15T23:59:00-04:00', priority: 'high', tags: ['admin'] },
+  { title: 'Water plants', priority: 'low', tags: ['home'] },
+  { title: 'Book dentist', due_at: '2026-12-10T08:00:00+00:00', tags: ['health'] },
+  { title: 'Renew passport', due_at: '2027-01-20T12:00:00+09:00', priority: 'medium', tags: ['admin'] },
+  { title: 'Answer email' },
+];
+
+describe('generated TypeScript client, one user journey', () => {
+  const created: Task[] = [];
+
+  before(async () => {
+    // The server is fresh, but re-runs against the same server must still see only their own tasks.
+    for (const task of await listAll(alice, {})) {
+      ok(await deleteTask({ client: alice, path: { task_id: task.id } }), 204);
+    }
+  });
+
+  after(async () => {
+    for (const task of await listAll(bob, {})) {
+      await deleteTask({ client: bob, path: { task_id: task.id } });
+    }
+  });
+
+  it('creates tasks with due dates, priorities and tags', async () => {
+    for (const body of seed) {
+      const outcome = await createTask({ client: alice, body });
+      const task = ok(outcome, 201);
+      assert.equal(outcome.response.headers.get('Location'), `/api/tasks/${task.id}`);
+      assert.equal(task.title, body.title);
+      assert.equal(task.description, body.description ?? null);
+      assert.equal(task.priority, body.priority ?? 'medium');
+      assert.deepEqual(task.tags, body.tags ?? []);
+      assert.equal(task.completed, false);
+      assert.equal(task.completed_at, null);
+      assert.equal(instant(task.due_at), instant(body.due_at ?? null));
+      if (task.due_at !== null) {
+        assert.match(task.due_at, /(Z|\+00:00)$/, 'due_at comes back in UTC');
+      }
+      created.push(task);
+    }
+    assert.equal(new Set(created.map((t) => t.id)).size, seed.length);
+  });
+
+  it('lists with filters and sorting', async () => {
+    const home = ok(await listTasks({ client: alice, query: { tag: 'home', sort: 'title' } }));
+    assert.deepEqual(
+      home.map((t) => t.title),
+      ['Buy milk', 'Call the plumber', 'Water plants'],
+    );
+
+    const admin = ok(await listTasks({ client: alice, query: { tag: 'admin', sort: '-due_at' } }));
+    assert.deepEqual(
+      admin.map((t) => t.title),
+      ['File taxes', 'Renew passport'],
+    );
+
+    const dated = ok(await listTasks({ client: alice, query: { sort: 'due_at' } })).filter((t) => t.due_at !== null);
+    const dueTimes = dated.map((t) => instant(t.due_at) ?? 0);
+    assert.deepEqual(dueTimes, [...dueTimes].sort((a, b) => a - b));
+    assert.equal(dated.length, 5);
+
+    const byPriority = ok(await listTasks({ client: alice, query: { sort: '-priority' } }));
+    const rank = { low: 0, medium: 1, high: 2 } as const;
+    const ranks = byPriority.map((t) => rank[t.priority]);
+    assert.deepEqual(ranks, [...ranks].sort((a, b) => b - a));
+    assert.equal(byPriority.length, seed.length);
+
+    const searched = ok(await listTasks({ client: alice, query: { q: 'LITRES' } }));
+    assert.deepEqual(
+      searched.map((t) => t.title),
+      ['Buy milk'],
+    );
+
+    assert.equal(ok(await listTasks({ client: alice, query: { status: 'completed' } })).length, 0);
+    assert.equal(ok(await listTasks({ client: alice, query: { status: 'pending' } })).length, seed.length);
+  });
+
+  it('follows the Link header page by page to the end', async () => {
+    const first = await listTasks({ client: alice, query: { sort: 'title', limit: 2 } });
+    assert.equal(ok(first).length, 2);
+    assert.ok(nextCursor(first.response), 'a first page of 2 out of 7 links to the next one');
+
+    const pages: number[] = [];
+    let cursor: string | undefined;
+    const seen: Task[] = [];
+    do {
+      const outcome = await listTasks({
+        client: alice,
+        query: cursor ? { sort: 'title', limit: 2, cursor } : { sort: 'title', limit: 2 },
+      });
+      const page = ok(outcome);
+      pages.push(page.length);
+      seen.push(...page);
+      cursor = nextCursor(outcome.response);
+    } while (cursor !== undefined && pages.length < 20);
+
+    assert.deepEqual(pages, [2, 2, 2, 1]);
+    assert.deepEqual(
+      seen.map((t) => t.id),
+      [...created].sort(byTitle).map((t) => t.id),
+    );
+  });
+
+  it('gets one task', async () => {
+    const milk = created[0]!;
+    assert.deepEqual(ok(await getTask({ client: alice, path: { task_id: milk.id } })), milk);
+  });
+
+  it('replaces a task, resetting omitted fields to their defaults', async () => {
+    const milk = created[0]!;
+    const replaced = ok(
+      await replaceTask({
+        client: alice,
+        path: { task_id: milk.id },
+        body: { title: 'Buy oat milk', tags: ['groceries'], completed: true },
+      }),
+    );
+    assert.equal(replaced.id, milk.id);
+    assert.equal(replaced.title, 'Buy oat milk');
+    assert.equal(replaced.description, null);
+    assert.equal(replaced.due_at, null);
+    assert.equal(replaced.priority, 'medium');
+    assert.deepEqual(replaced.tags, ['groceries']);
+    assert.equal(replaced.completed, true);
+    assert.notEqual(replaced.completed_at, null);
+    assert.equal(replaced.created_at, milk.created_at);
+  });
+
+  it('merge-patches a task, keeping absent fields and clearing nulls', async () => {
+    const plumber = created[1]!;
+    const patched = ok(
+      await patchTask({
+        client: alice,
+        path: { task_id: plumber.id },
+        body: { title: 'Call the electrician', due_at: null, description: 'Kitchen sockets' },
+      }),
+    );
+    assert.equal(patched.title, 'Call the electrician');
+    assert.equal(patched.due_at, null);
+    assert.equal(patched.description, 'Kitchen sockets');
+    assert.equal(patched.priority, plumber.priority);
+    assert.deepEqual(patched.tags, plumber.tags);
+    assert.equal(patched.completed, false);
+  });
+
+  it('toggles and sets completion', async () => {
+    const taxes = created[2]!;
+    const path = { task_id: taxes.id };
+    const done = ok(await completeTask({ client: alice, path }));
+    assert.equal(done.completed, true);
+    assert.notEqual(done.completed_at, null);
+
+    const undone = ok(await completeTask({ client: alice, path }));
+    assert.equal(undone.completed, false);
+    assert.equal(undone.completed_at, null);
+
+    const set = ok(await completeTask({ client: alice, path, body: { completed: true } }));
+    assert.equal(set.completed, true);
+    const again = ok(await completeTask({ client: alice, path, body: { completed: true } }));
+    assert.equal(again.completed, true);
+
+    const completed = ok(await listTasks({ client: alice, query: { status: 'completed', sort: 'title' } }));
+    assert.deepEqual(
+      completed.map((t) => t.id),
+      [created[0]!.id, taxes.id],
+    );
+  });
+
+  it('deletes a task', async () => {
+    const plants = created[3]!;
+    const outcome = await deleteTask({ client: alice, path: { task_id: plants.id } });
+    assert.equal(outcome.error, undefined);
+    assert.equal(outcome.response.status, 204);
+    problem(await getTask({ client: alice, path: { task_id: plants.id } }), 404);
+    assert.equal((await listAll(alice, {})).length, seed.length - 1);
+  });
+
+  it('surfaces a 400 as typed problem details with field errors', async () => {
+    const outcome = await createTask({
+      client: alice,
+      body: { title: '   ', tags: ['ok', 'x'.repeat(51)], due_at: 'next tuesday' },
+    });
+    const details = problem(outcome, 400);
+    assert.equal(details.title, 'Bad Request');
+    const fields = fieldErrors(details);
+    assert.ok(fields.has('/title'), `a title error in ${JSON.stringify(details)}`);
+    assert.ok(fields.has('/tags/1'), `a tag error in ${JSON.stringify(details)}`);
+    assert.ok(fields.has('/due_at'), `a due_at error in ${JSON.stringify(details)}`);
+
+    const badQuery = problem(await listTasks({ client: alice, query: { limit: 0 } }), 400);
+    assert.ok(fieldErrors(badQuery).has('query/limit'), JSON.stringify(badQuery));
+
+    assert.equal((await listAll(alice, {})).length, seed.length - 1, 'nothing was created');
+  });
+
+  it('surfaces a 404 as typed problem details', async () => {
+    const details = problem(await getTask({ client: alice, path: { task_id: 999_999_999 } }), 404);
+    assert.equal(details.title, 'Not Found');
+    assert.equal(typeof details.detail, 'string');
+    problem(await patchTask({ client: alice, path: { task_id: 999_999_999 }, body: { title: 'x' } }), 404);
+    problem(await deleteTask({ client: alice, path: { task_id: 999_999_999 } }), 404);
+  });
+
+  it('surfaces a missing token as a typed 401', async () => {
+    const anonymous = createTodoClient({ baseUrl, token: () => null });
+    const outcome = await listTasks({ client: anonymous });
+    assert.equal(problem(outcome, 401).title, 'Unauthorized');
+    assert.match(outcome.response.headers.get('WWW-Authenticate') ?? '', /^Bearer/);
+  });
+
+  it("keeps a second user's client away from the first user's tasks", async () => {
+    assert.deepEqual(await listAll(bob, {}), []);
+    const mine = created[4]!;
+    problem(await getTask({ client: bob, path: { task_id: mine.id } }), 404);
+    problem(await replaceTask({ client: bob, path: { task_id: mine.id }, body: { title: 'Hijacked' } }), 404);
+    problem(await patchTask({ client: bob, path: { task_id: mine.id }, body: { title: 'Hijacked' } }), 404);
+    problem(await completeTask({ client: bob, path: { task_id: mine.id } }), 404);
+    problem(await deleteTask({ client: bob, path: { task_id: mine.id } }), 404);
+
+    const theirs = ok(await createTask({ client: bob, body: { title: 'Buy milk', tags: ['home'] } }), 201);
+    assert.notEqual(theirs.user_id, mine.user_id);
+    assert.deepEqual(
+      (await listAll(bob, { tag: 'home' })).map((t) => t.id),
+      [theirs.id],
+    );
+    const aliceSees = await listAll(alice, {});
+    assert.ok(!aliceSees.some((t) => t.id === theirs.id));
+    assert.deepEqual(ok(await getTask({ client: alice, path: { task_id: mine.id } })), mine);
+  });
+});

@@ -1,0 +1,2 @@
+// Generated from openapi/tasks.yaml by `make client`; never edit by hand.
+export {};

@@ -1,0 +1,430 @@
+export type ClientOptions = {
+    baseUrl: 'http://127.0.0.1:8000' | (string & {});
+};
+export type StatusFilter = 'all' | 'pending' | 'completed';
+export type TaskSort = 'created_at' | '-created_at' | 'updated_at' | '-updated_at' | 'title' | '-title' | 'due_at' | '-due_at' | 'priority' | '-priority';
+export type Priority = 'low' | 'medium' | 'high';
+/**
+ * Leading and trailing white space is removed; must contain a non-space character.
+ */
+export type Title = string;
+export type Description = string | null;
+/**
+ * RFC 3339 date-time with an offset; returned in UTC.
+ */
+export type DueAt = string | null;
+/**
+ * A label; no leading or trailing white space.
+ */
+export type Tag = string;
+export type Tags = Array<Tag>;
+export type Task = {
+    id: number;
+    user_id: string;
+    title: string;
+    description: string | null;
+    completed: boolean;
+    completed_at: string | null;
+    due_at: string | null;
+    priority: Priority;
+    tags: Array<string>;
+    created_at: string;
+    updated_at: string;
+};
+export type TaskCreate = {
+    title: Title;
+    description?: Description;
+    due_at?: DueAt;
+    priority?: Priority;
+    tags?: Tags;
+};
+export type TaskReplace = {
+    title: Title;
+    description?: Description;
+    due_at?: DueAt;
+    priority?: Priority;
+    tags?: Tags;
+    completed?: boolean;
+};
+/**
+ * JSON merge patch of the editable fields.
+ */
+export type TaskPatch = {
+    title?: Title;
+    description?: Description;
+    due_at?: DueAt;
+    priority?: Priority;
+    tags?: Tags;
+    completed?: boolean;
+};
+export type CompletionUpdate = {
+    completed: boolean;
+};
+export type Health = {
+    status: 'ok';
+};
+export type FieldProblem = {
+    /**
+     * Where the problem is; a JSON pointer into the body, or `query`/`path`/`header` then the parameter name.
+     */
+    pointer: string;
+    detail: string;
+};
+/**
+ * RFC 9457 problem details.
+ */
+export type Problem = {
+    type: string;
+    title: string;
+    status: number;
+    detail?: string;
+    instance?: string;
+    errors?: Array<FieldProblem>;
+};
+/**
+ * The task's id.
+ */
+export type TaskId = number;
+export type ListTasksData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Completion filter.
+         */
+        status?: StatusFilter;
+        /**
+         * Sort key; a leading `-` sorts descending. Ties are broken by id.
+         */
+        sort?: TaskSort;
+        /**
+         * Case-insensitive substring searched in title and description.
+         */
+        q?: string;
+        /**
+         * Only tasks carrying this tag.
+         */
+        tag?: Tag;
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `Link` header. Only valid with the same filters and sort.
+         */
+        cursor?: string;
+    };
+    url: '/api/tasks';
+};
+export type ListTasksErrors = {
+    /**
+     * The request does not satisfy the contract; nothing was changed.
+     */
+    400: Problem;
+    /**
+     * Missing, malformed, expired or badly signed bearer token.
+     */
+    401: Problem;
+    /**
+     * An unexpected error; no internals are disclosed.
+     */
+    500: Problem;
+    /**
+     * The database cannot be reached right now; retry later.
+     */
+    503: Problem;
+};
+export type ListTasksError = ListTasksErrors[keyof ListTasksErrors];
+export type ListTasksResponses = {
+    /**
+     * One page of the caller's tasks.
+     */
+    200: Array<Task>;
+};
+export type ListTasksResponse = ListTasksResponses[keyof ListTasksResponses];
+export type CreateTaskData = {
+    body: TaskCreate;
+    path?: never;
+    query?: never;
+    url: '/api/tasks';
+};
+export type CreateTaskErrors = {
+    /**
+     * The request does not satisfy the contract; nothing was changed.
+     */
+    400: Problem;
+    /**
+     * Missing, malformed, expired or badly signed bearer token.
+     */
+    401: Problem;
+    /**
+     * The request body is not `application/json`; nothing was changed.
+     */
+    415: Problem;
+    /**
+     * An unexpected error; no internals are disclosed.
+     */
+    500: Problem;
+    /**
+     * The database cannot be reached right now; retry later.
+     */
+    503: Problem;
+};
+export type CreateTaskError = CreateTaskErrors[keyof CreateTaskErrors];
+export type CreateTaskResponses = {
+    /**
+     * The created task.
+     */
+    201: Task;
+};
+export type CreateTaskResponse = CreateTaskResponses[keyof CreateTaskResponses];
+export type DeleteTaskData = {
+    body?: never;
+    path: {
+        /**
+         * The task's id.
+         */
+        task_id: number;
+    };
+    query?: never;
+    url: '/api/tasks/{task_id}';
+};
+export type DeleteTaskErrors = {
+    /**
+     * The request does not satisfy the contract; nothing was changed.
+     */
+    400: Problem;
+    /**
+     * Missing, malformed, expired or badly signed bearer token.
+     */
+    401: Problem;
+    /**
+     * No such task for this user.
+     */
+    404: Problem;
+    /**
+     * An unexpected error; no internals are disclosed.
+     */
+    500: Problem;
+    /**
+     * The database cannot be reached right now; retry later.
+     */
+    503: Problem;
+};
+export type DeleteTaskError = DeleteTaskErrors[keyof DeleteTaskErrors];
+export type DeleteTaskResponses = {
+    /**
+     * Deleted.
+     */
+    204: void;
+};
+export type DeleteTaskResponse = DeleteTaskResponses[keyof DeleteTaskResponses];
+export type GetTaskData = {
+    body?: never;
+    path: {
+        /**
+         * The task's id.
+         */
+        task_id: number;
+    };
+    query?: never;
+    url: '/api/tasks/{task_id}';
+};
+export type GetTaskErrors = {
+    /**
+     * The request does not satisfy the contract; nothing was changed.
+     */
+    400: Problem;
+    /**
+     * Missing, malformed, expired or badly signed bearer token.
+     */
+    401: Problem;
+    /**
+     * No such task for this user.
+     */
+    404: Problem;
+    /**
+     * An unexpected error; no internals are disclosed.
+     */
+    500: Problem;
+    /**
+     * The database cannot be reached right now; retry later.
+     */
+    503: Problem;
+};
+export type GetTaskError = GetTaskErrors[keyof GetTaskErrors];
+export type GetTaskResponses = {
+    /**
+     * The task.
+     */
+    200: Task;
+};
+export type GetTaskResponse = GetTaskResponses[keyof GetTaskResponses];
+export type PatchTaskData = {
+    body: TaskPatch;
+    path: {
+        /**
+         * The task's id.
+         */
+        task_id: number;
+    };
+    query?: never;
+    url: '/api/tasks/{task_id}';
+};
+export type PatchTaskErrors = {
+    /**
+     * The request does not satisfy the contract; nothing was changed.
+     */
+    400: Problem;
+    /**
+     * Missing, malformed, expired or badly signed bearer token.
+     */
+    401: Problem;
+    /**
+     * No such task for this user.
+     */
+    404: Problem;
+    /**
+     * The request body is not `application/json`; nothing was changed.
+     */
+    415: Problem;
+    /**
+     * An unexpected error; no internals are disclosed.
+     */
+    500: Problem;
+    /**
+     * The database cannot be reached right now; retry later.
+     */
+    503: Problem;
+};
+export type PatchTaskError = PatchTaskErrors[keyof PatchTaskErrors];
+export type PatchTaskResponses = {
+    /**
+     * The updated task.
+     */
+    200: Task;
+};
+export type PatchTaskResponse = PatchTaskResponses[keyof PatchTaskResponses];
+export type ReplaceTaskData = {
+    body: TaskReplace;
+    path: {
+        /**
+         * The task's id.
+         */
+        task_id: number;
+    };
+    query?: never;
+    url: '/api/tasks/{task_id}';
+};
+export type ReplaceTaskErrors = {
+    /**
+     * The request does not satisfy the contract; nothing was changed.
+     */
+    400: Problem;
+    /**
+     * Missing, malformed, expired or badly signed bearer token.
+     */
+    401: Problem;
+    /**
+     * No such task for this user.
+     */
+    404: Problem;
+    /**
+     * The request body is not `application/json`; nothing was changed.
+     */
+    415: Problem;
+    /**
+     * An unexpected error; no internals are disclosed.
+     */
+    500: Problem;
+    /**
+     * The database cannot be reached right now; retry later.
+     */
+    503: Problem;
+};
+export type ReplaceTaskError = ReplaceTaskErrors[keyof ReplaceTaskErrors];
+export type ReplaceTaskResponses = {
+    /**
+     * The replaced task.
+     */
+    200: Task;
+};
+export type ReplaceTaskResponse = ReplaceTaskResponses[keyof ReplaceTaskResponses];
+export type CompleteTaskData = {
+    body?: CompletionUpdate;
+    path: {
+        /**
+         * The task's id.
+         */
+        task_id: number;
+    };
+    query?: never;
+    url: '/api/tasks/{task_id}/complete';
+};
+export type CompleteTaskErrors = {
+    /**
+     * The request does not satisfy the contract; nothing was changed.
+     */
+    400: Problem;
+    /**
+     * Missing, malformed, expired or badly signed bearer token.
+     */
+    401: Problem;
+    /**
+     * No such task for this user.
+     */
+    404: Problem;
+    /**
+     * The request body is not `application/json`; nothing was changed.
+     */
+    415: Problem;
+    /**
+     * An unexpected error; no internals are disclosed.
+     */
+    500: Problem;
+    /**
+     * The database cannot be reached right now; retry later.
+     */
+    503: Problem;
+};
+export type CompleteTaskError = CompleteTaskErrors[keyof CompleteTaskErrors];
+export type CompleteTaskResponses = {
+    /**
+     * The updated task.
+     */
+    200: Task;
+};
+export type CompleteTaskResponse = CompleteTaskResponses[keyof CompleteTaskResponses];
+export type GetHealthData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/healthz';
+};
+export type GetHealthResponses = {
+    /**
+     * The process is alive.
+     */
+    200: Health;
+};
+export type GetHealthResponse = GetHealthResponses[keyof GetHealthResponses];
+export type GetReadinessData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/readyz';
+};
+export type GetReadinessErrors = {
+    /**
+     * The database cannot be reached right now; retry later.
+     */
+    503: Problem;
+};
+export type GetReadinessError = GetReadinessErrors[keyof GetReadinessErrors];
+export type GetReadinessResponses = {
+    /**
+     * The database answers.
+     */
+    200: Health;
+};
+export type GetReadinessResponse = GetReadinessResponses[keyof GetReadinessResponses];
