@@ -44,7 +44,7 @@ def test_production_refuses_a_missing_or_short_secret(secret: str | None) -> Non
 
 def test_development_falls_back_to_the_development_secret() -> None:
     settings = Settings(_env_file=None, app_env="development")
-    assert settings.jwt_secret == DEVELOPMENT_SECRET
+    assert settings.hs256_secret == DEVELOPMENT_SECRET
 
 
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -53,6 +53,6 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("DATABASE_URL", "postgres://u@h/d")
     settings = Settings(_env_file=None)
     assert settings.app_env == "production"
-    assert settings.jwt_secret == "s" * 32
+    assert settings.hs256_secret == "s" * 32
     assert settings.cors_origins == ["http://localhost:3000", "https://app.example.com"]
     assert settings.database.dialect == "postgresql"
