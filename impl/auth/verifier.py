@@ -34,7 +34,7 @@ class TokenVerifier:
         self._policy = policy
         self._secret = secret
         self._jwks = jwks
-        self._asymmetric = asymmetric_algorithms if jwks is not None else frozenset()
+        self._asymmetric = asymmetric_algorithms
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock = time.monotonic) -> TokenVerifier:
