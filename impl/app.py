@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,19 +15,23 @@ from fastapi.responses import HTMLResponse
 from generated.routes import build_router
 from generated.runtime import CONTRACT
 from impl.auth import TokenVerifier, current_user
+from impl.auth.jwks import Clock
 from impl.db import create_engine, create_sessionmaker
 from impl.errors import install_error_handlers
 from impl.settings import Settings
 from impl.tasks.handler import task_api
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, clock: Clock = time.monotonic) -> FastAPI:
+    """`clock` times the JWKS cache; tests pass a manual one to expire it without sleeping."""
     settings = settings or Settings()
     engine = create_engine(settings)
+    verifier = TokenVerifier.from_settings(settings, clock=clock)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        await verifier.aclose()
         await engine.dispose()
 
     # FastAPI's generated schema only approximates the contract; the contract itself is served.
@@ -41,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
-    app.state.verifier = TokenVerifier(settings)
+    app.state.verifier = verifier
     app.include_router(build_router(handler=task_api, current_user=current_user))
     install_error_handlers(app, settings.retry_after_seconds)
     _serve_contract(app)

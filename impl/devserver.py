@@ -6,7 +6,7 @@ import argparse
 
 import uvicorn
 
-from impl.devtoken import development_token
+from impl.devtoken import NoSecretConfigured, development_token
 from impl.settings import Settings
 
 
@@ -17,15 +17,19 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings()
     base = f"http://{args.host}:{args.port}"
-    token = development_token(settings, "alice")
-    print(
-        f"\nTodo API on {base} (docs: {base}/docs, database: {settings.database.url.render_as_string()})\n"
-        f"A token for user alice (others: make token USER=bob):\n  {token}\n"
-        f"Try:\n  curl -s -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' "
-        f'-d \'{{"title": "Buy milk"}}\' {base}/api/tasks\n'
-        f"  curl -s -H 'Authorization: Bearer {token}' {base}/api/tasks\n",
-        flush=True,
-    )
+    print(f"\nTodo API on {base} (docs: {base}/docs, database: {settings.database.url.render_as_string()})")
+    try:
+        token = development_token(settings, "alice")
+    except NoSecretConfigured as exc:
+        print(f"No development token: {exc}.\n", flush=True)
+    else:
+        print(
+            f"A token for user alice (others: make token USER=bob):\n  {token}\n"
+            f"Try:\n  curl -s -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' "
+            f'-d \'{{"title": "Buy milk"}}\' {base}/api/tasks\n'
+            f"  curl -s -H 'Authorization: Bearer {token}' {base}/api/tasks\n",
+            flush=True,
+        )
     uvicorn.run("impl.main:app", host=args.host, port=args.port)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -13,6 +14,14 @@ from impl.db_url import DatabaseUrl, parse_database_url
 MIN_SECRET_LENGTH = 32
 # Only ever used with APP_ENV=development, which production refuses to run without a real secret.
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
+
+# The signing algorithms Better Auth's jwt plugin offers, plus their siblings of the same key types.
+AsymmetricAlgorithm = Literal[
+    "EdDSA", "ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"
+]
+DEFAULT_JWT_ALGORITHMS: list[AsymmetricAlgorithm] = ["EdDSA", "ES256", "ES512", "RS256", "PS256"]
+# Better Auth's default basePath, used when BETTER_AUTH_URL carries no path of its own.
+BETTER_AUTH_BASE_PATH = "/api/auth"
 
 
 class Settings(BaseSettings):
@@ -24,6 +33,17 @@ class Settings(BaseSettings):
     jwt_leeway_seconds: Annotated[int, Field(ge=0, le=300)] = 30
     cors_origins: Annotated[list[str], NoDecode] = []
 
+    better_auth_url: str | None = None
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_algorithms: Annotated[list[AsymmetricAlgorithm], NoDecode, Field(min_length=1)] = (
+        DEFAULT_JWT_ALGORITHMS
+    )
+    jwks_cache_ttl_seconds: Annotated[float, Field(ge=0)] = 300.0
+    jwks_min_refresh_interval_seconds: Annotated[float, Field(ge=0)] = 10.0
+    jwks_fetch_timeout_seconds: Annotated[float, Field(gt=0, le=30)] = 2.0
+
     db_pool_size: Annotated[int, Field(ge=1)] = 10
     db_max_overflow: Annotated[int, Field(ge=0)] = 10
     db_pool_timeout_seconds: Annotated[float, Field(gt=0)] = 1.0
@@ -31,30 +51,93 @@ class Settings(BaseSettings):
     db_statement_timeout_seconds: Annotated[float, Field(gt=0)] = 5.0
     retry_after_seconds: Annotated[int, Field(ge=0)] = 1
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "jwt_algorithms", mode="before")
     @classmethod
-    def _split_origins(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
+            return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
+    @field_validator(
+        "better_auth_secret", "better_auth_url", "jwt_jwks_url", "jwt_issuer", "jwt_audience", mode="before"
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `BETTER_AUTH_URL=` in a .env file means "not configured", not "the empty URL".
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("better_auth_url", "jwt_jwks_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        http = parts.scheme.lower() in ("http", "https")
+        if not http or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"{value!r} is not an http(s) URL without query or fragment")
+        _ = parts.port  # raises ValueError for a malformed port
+        return value.strip()
+
     @model_validator(mode="after")
-    def _require_real_secret_outside_development(self) -> Settings:
+    def _require_a_way_to_verify_tokens(self) -> Settings:
+        secret = self.better_auth_secret.get_secret_value() if self.better_auth_secret else None
+        if self.jwks_url is not None and (self.token_issuer is None or self.token_audience is None):
+            raise ValueError("JWT_JWKS_URL without BETTER_AUTH_URL needs JWT_ISSUER and JWT_AUDIENCE")
         if self.app_env == "development":
             return self
-        secret = self.better_auth_secret.get_secret_value() if self.better_auth_secret else ""
-        if len(secret) < MIN_SECRET_LENGTH:
+        if secret is None and self.jwks_url is None:
             raise ValueError(
-                f"BETTER_AUTH_SECRET must be set to at least {MIN_SECRET_LENGTH} characters "
-                "(or run with APP_ENV=development)"
+                f"BETTER_AUTH_SECRET must be set (HS256, at least {MIN_SECRET_LENGTH} characters) and/or "
+                "BETTER_AUTH_URL or JWT_JWKS_URL (Better Auth's JWKS), or run with APP_ENV=development"
             )
+        if secret is not None and len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(f"BETTER_AUTH_SECRET must be set to at least {MIN_SECRET_LENGTH} characters")
         return self
 
     @property
-    def jwt_secret(self) -> str:
+    def hs256_secret(self) -> str | None:
+        """The HS256 secret, or None when HS256 tokens are not accepted at all."""
         if self.better_auth_secret is not None:
             return self.better_auth_secret.get_secret_value()
-        return DEVELOPMENT_SECRET
+        if self.app_env == "development" and self.jwks_url is None:
+            return DEVELOPMENT_SECRET
+        return None
+
+    @property
+    def jwks_url(self) -> str | None:
+        """Where the public keys are published, or None when asymmetric tokens are not accepted."""
+        if self.jwt_jwks_url is not None:
+            return self.jwt_jwks_url
+        if self.better_auth_url is None:
+            return None
+        # Better Auth treats a base URL with a path as the full auth base, else appends its basePath.
+        base = self.better_auth_url.rstrip("/")
+        has_path = urlsplit(base).path not in ("", "/")
+        return f"{base}/jwks" if has_path else f"{base}{BETTER_AUTH_BASE_PATH}/jwks"
+
+    @property
+    def token_issuer(self) -> str | None:
+        return self.jwt_issuer or self._better_auth_origin
+
+    @property
+    def token_audience(self) -> str | None:
+        return self.jwt_audience or self._better_auth_origin
+
+    @property
+    def _better_auth_origin(self) -> str | None:
+        # Better Auth signs `iss` and `aud` with its base URL's origin, as WHATWG `URL.origin` spells it.
+        if self.better_auth_url is None:
+            return None
+        parts = urlsplit(self.better_auth_url)
+        scheme, host = parts.scheme.lower(), parts.hostname or ""
+        if ":" in host:
+            host = f"[{host}]"
+        default_port = 443 if scheme == "https" else 80
+        return (
+            f"{scheme}://{host}" if parts.port in (None, default_port) else f"{scheme}://{host}:{parts.port}"
+        )
 
     @cached_property
     def database(self) -> DatabaseUrl:

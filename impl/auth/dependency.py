@@ -1,0 +1,25 @@
+"""The FastAPI dependency: the bearer token from the request, verified into the user id (`sub`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from impl.auth.verifier import TokenVerifier
+from impl.errors import Unauthorized
+
+
+def bearer_token(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized()
+    return token.strip()
+
+
+async def current_user(request: Request) -> str:
+    verifier: TokenVerifier = request.app.state.verifier
+    return await verifier.user_id(bearer_token(request))
+
+
+CurrentUser = Annotated[str, Depends(current_user)]
