@@ -146,6 +146,43 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
          }
         }
        }
+      },
+      "links": {
+       "GetListedTask": {
+        "operationId": "getTask",
+        "description": "The first task of the page.",
+        "parameters": {
+         "task_id": "$response.body#/0/id"
+        }
+       },
+       "ReplaceListedTask": {
+        "operationId": "replaceTask",
+        "description": "The first task of the page.",
+        "parameters": {
+         "task_id": "$response.body#/0/id"
+        }
+       },
+       "PatchListedTask": {
+        "operationId": "patchTask",
+        "description": "The first task of the page.",
+        "parameters": {
+         "task_id": "$response.body#/0/id"
+        }
+       },
+       "CompleteListedTask": {
+        "operationId": "completeTask",
+        "description": "The first task of the page.",
+        "parameters": {
+         "task_id": "$response.body#/0/id"
+        }
+       },
+       "DeleteListedTask": {
+        "operationId": "deleteTask",
+        "description": "The first task of the page.",
+        "parameters": {
+         "task_id": "$response.body#/0/id"
+        }
+       }
       }
      },
      "400": {
