@@ -114,14 +114,14 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
      {
       "name": "cursor",
       "in": "query",
-      "description": "Opaque cursor from a previous page's `Link` header. Only valid with the same filters and sort.",
+      "description": "Opaque cursor from a previous page's `Link` header, valid only with the same filters and\nsort. Like a task id, it refers to something the server issued: a well-formed cursor that\nwas not issued for this query is a 404 (the example is the one after the `TaskPage`\nexample for the default filters and sort).\n",
       "schema": {
        "type": "string",
        "minLength": 1,
        "maxLength": 1024,
        "pattern": "^[A-Za-z0-9_-]+$"
       },
-      "example": "eyJrIjpbIjIwMjYtMTEtMjRUMDg6MDA6MDBaIl0sImkiOjQyfQ"
+      "example": "WyI3ZDRhZWJhNjJjNWYiLCIyMDI2LTExLTI0VDA4OjAwOjAwKzAwOjAwIiw0Ml0"
      }
     ],
     "responses": {
@@ -190,6 +190,9 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
      },
      "401": {
       "$ref": "#/components/responses/Unauthorized"
+     },
+     "404": {
+      "$ref": "#/components/responses/PageNotFound"
      },
      "500": {
       "$ref": "#/components/responses/InternalError"
@@ -645,7 +648,7 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
     "schema": {
      "type": "string"
     },
-    "example": "</api/tasks?limit=50&cursor=eyJrIjpbIjIwMjYtMTEtMjRUMDg6MDA6MDBaIl0sImkiOjQyfQ>; rel=\"next\""
+    "example": "</api/tasks?status=all&sort=-created_at&limit=50&cursor=WyI3ZDRhZWJhNjJjNWYiLCIyMDI2LTExLTI0VDA4OjAwOjAwKzAwOjAwIiw0Ml0>; rel=\"next\""
    },
    "RetryAfter": {
     "description": "Seconds to wait before retrying.",
@@ -735,6 +738,28 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
        "title": "Not Found",
        "status": 404,
        "detail": "Task not found."
+      }
+     }
+    }
+   },
+   "PageNotFound": {
+    "description": "The cursor is well-formed but was not issued for this query (filters and sort).",
+    "content": {
+     "application/problem+json": {
+      "schema": {
+       "$ref": "#/components/schemas/Problem"
+      },
+      "example": {
+       "type": "about:blank",
+       "title": "Not Found",
+       "status": 404,
+       "detail": "No such page: the cursor was not issued for this query.",
+       "errors": [
+        {
+         "pointer": "query/cursor",
+         "detail": "not a cursor issued for this sort and filter"
+        }
+       ]
       }
      }
     }
