@@ -83,7 +83,7 @@ def build_router(
         cursor: str | None = Query(
             None,
             min_length=1,
-            max_length=1024,
+            max_length=2048,
             pattern='^[A-Za-z0-9_-]+$',
         ),
         user_id: str = Depends(current_user),

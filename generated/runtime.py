@@ -89,7 +89,7 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
        "maxLength": 200,
        "pattern": "^[^\\x00]*$"
       },
-      "example": "groceries"
+      "example": "milk"
      },
      {
       "name": "tag",
@@ -114,14 +114,14 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
      {
       "name": "cursor",
       "in": "query",
-      "description": "Opaque cursor from a previous page's `Link` header, valid only with the same filters and\nsort. Like a task id, it refers to something the server issued: a well-formed cursor that\nwas not issued for this query is a 404 (the example is the one after the `TaskPage`\nexample for the default filters and sort).\n",
+      "description": "Opaque cursor from a previous page's `Link` header, valid only with the same filters and\nsort. Like a task id, it refers to something the server issued: a well-formed cursor that\nwas not issued for this query is a 404. The example is the cursor after the `TaskPage`\nexample's task for the other parameters' examples.\n",
       "schema": {
        "type": "string",
        "minLength": 1,
-       "maxLength": 1024,
+       "maxLength": 2048,
        "pattern": "^[A-Za-z0-9_-]+$"
       },
-      "example": "WyI3ZDRhZWJhNjJjNWYiLCIyMDI2LTExLTI0VDA4OjAwOjAwKzAwOjAwIiw0Ml0"
+      "example": "WyJhY2QwY2MwZjFlNjgiLCIyMDI2LTEyLTAxVDE2OjAwOjAwKzAwOjAwIiw0Ml0"
      }
     ],
     "responses": {
@@ -648,7 +648,7 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
     "schema": {
      "type": "string"
     },
-    "example": "</api/tasks?status=all&sort=-created_at&limit=50&cursor=WyI3ZDRhZWJhNjJjNWYiLCIyMDI2LTExLTI0VDA4OjAwOjAwKzAwOjAwIiw0Ml0>; rel=\"next\""
+    "example": "</api/tasks?status=pending&sort=due_at&q=milk&tag=groceries&limit=1&cursor=WyJhY2QwY2MwZjFlNjgiLCIyMDI2LTEyLTAxVDE2OjAwOjAwKzAwOjAwIiw0Ml0>; rel=\"next\""
    },
    "RetryAfter": {
     "description": "Seconds to wait before retrying.",

@@ -4,23 +4,32 @@ from __future__ import annotations
 
 import base64
 import re
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import orjson
 import pytest
 import yaml
 
-from impl.tasks.cursor import query_fingerprint
+from impl.tasks.cursor import Cursor, encode_cursor, query_fingerprint
 from tests.support import ROOT
+from tests.test_listing import all_pages
 from tests.test_tasks import TASKS, create
 
 CONTRACT: dict[str, Any] = yaml.safe_load((ROOT / "openapi" / "tasks.yaml").read_text())
 
 
-def _list_parameter_example(name: str) -> Any:
-    parameters = CONTRACT["paths"]["/api/tasks"]["get"]["parameters"]
-    return next(p["example"] for p in parameters if p["name"] == name)
+def _list_examples() -> dict[str, Any]:
+    """The example of each listTasks parameter, from the parameter or else from its schema."""
+    examples = {}
+    for parameter in CONTRACT["paths"]["/api/tasks"]["get"]["parameters"]:
+        schema = parameter["schema"]
+        if "$ref" in schema:
+            schema = CONTRACT["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+        examples[parameter["name"]] = parameter.get("example", schema.get("example"))
+    return examples
 
 
 def _forged_cursor(sort: str, value: object, task_id: object = 5) -> str:
@@ -44,21 +53,49 @@ async def test_a_well_formed_cursor_that_was_not_issued_is_a_404(
 
 
 async def test_the_contracts_example_cursor_is_one_the_server_accepts(user_a: httpx.AsyncClient) -> None:
-    response = await user_a.get(TASKS, params={"cursor": _list_parameter_example("cursor")})
-    assert response.status_code == 200
-    assert response.json() == []
+    response = await user_a.get(TASKS, params=_list_examples())
+    assert response.status_code == 200, response.text
 
 
-async def test_the_contracts_link_example_has_the_shape_the_server_sends(user_a: httpx.AsyncClient) -> None:
+def test_the_contracts_link_example_follows_its_example_page() -> None:
+    # Documentation shows a real payload: the next link after TaskPage's task for the examples' query.
+    examples = _list_examples()
+    last = CONTRACT["components"]["examples"]["TaskPage"]["value"][-1]
+    fingerprint = query_fingerprint(examples["status"], examples["sort"], examples["q"], examples["tag"])
+    cursor = encode_cursor(Cursor(datetime.fromisoformat(last[examples["sort"]]), last["id"]), fingerprint)
+    query = {key: examples[key] for key in ("status", "sort", "q", "tag")} | {"limit": 1, "cursor": cursor}
+    assert examples["cursor"] == cursor
+    assert CONTRACT["components"]["headers"]["Link"]["example"] == f'<{TASKS}?{urlencode(query)}>; rel="next"'
+
+
+async def test_the_link_the_server_sends_has_the_documented_shape(user_a: httpx.AsyncClient) -> None:
     await create(user_a)
     await create(user_a)
-    response = await user_a.get(TASKS, params={"limit": 1})
+    response = await user_a.get(TASKS, params={"sort": "title", "limit": 1})
     example = CONTRACT["components"]["headers"]["Link"]["example"]
 
     def shape(link: str) -> str:
-        return re.sub(r"(limit|cursor)=[^&>]+", r"\1=…", link)
+        return re.sub(r"=[^&>]+", "=…", link)
 
-    assert shape(response.headers["link"]) == shape(example)
+    assert shape(response.headers["link"]) == shape(example).replace("&q=…&tag=…", "")
+
+
+# Found while triaging: with long titles of control characters or astral-plane characters, sorting by
+# title issued cursors longer than the contract's old maxLength (1024), so the server's own next link
+# was a 400. The worst case is 200 characters JSON-escaped to six bytes each.
+def test_the_longest_cursor_the_server_can_issue_fits_the_contract() -> None:
+    parameters = CONTRACT["paths"]["/api/tasks"]["get"]["parameters"]
+    max_length = next(p["schema"]["maxLength"] for p in parameters if p["name"] == "cursor")
+    fingerprint = query_fingerprint("completed", "-title", "x" * 200, "y" * 50)
+    assert len(encode_cursor(Cursor("\x01" * 200, 2**63 - 1), fingerprint)) <= max_length
+
+
+@pytest.mark.parametrize("title", ["\x01" * 199 + "x", "\U0001f600" * 200, '"\\' * 100])
+async def test_next_links_after_long_titles_are_followable(user_a: httpx.AsyncClient, title: str) -> None:
+    for _ in range(3):
+        await create(user_a, title=title)
+    pages = await all_pages(user_a, sort="title", limit=1)
+    assert [len(page) for page in pages] == [1, 1, 1]
 
 
 # Found while triaging the cursor finding: cursors are not signed, so anyone can build one with the
