@@ -11,6 +11,7 @@ is built, so the server accepts exactly what the contract documents.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, NamedTuple, TypeVar
 
 import orjson
@@ -194,6 +195,9 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
      "404": {
       "$ref": "#/components/responses/PageNotFound"
      },
+     "406": {
+      "$ref": "#/components/responses/NotAcceptable"
+     },
      "500": {
       "$ref": "#/components/responses/InternalError"
      },
@@ -296,6 +300,9 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
      "415": {
       "$ref": "#/components/responses/UnsupportedMediaType"
      },
+     "406": {
+      "$ref": "#/components/responses/NotAcceptable"
+     },
      "500": {
       "$ref": "#/components/responses/InternalError"
      },
@@ -336,6 +343,9 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
      },
      "404": {
       "$ref": "#/components/responses/NotFound"
+     },
+     "406": {
+      "$ref": "#/components/responses/NotAcceptable"
      },
      "500": {
       "$ref": "#/components/responses/InternalError"
@@ -400,6 +410,9 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
      "404": {
       "$ref": "#/components/responses/NotFound"
      },
+     "406": {
+      "$ref": "#/components/responses/NotAcceptable"
+     },
      "500": {
       "$ref": "#/components/responses/InternalError"
      },
@@ -456,6 +469,9 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
      },
      "404": {
       "$ref": "#/components/responses/NotFound"
+     },
+     "406": {
+      "$ref": "#/components/responses/NotAcceptable"
      },
      "500": {
       "$ref": "#/components/responses/InternalError"
@@ -547,6 +563,9 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
      "404": {
       "$ref": "#/components/responses/NotFound"
      },
+     "406": {
+      "$ref": "#/components/responses/NotAcceptable"
+     },
      "500": {
       "$ref": "#/components/responses/InternalError"
      },
@@ -577,6 +596,9 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
         }
        }
       }
+     },
+     "406": {
+      "$ref": "#/components/responses/NotAcceptable"
      }
     }
    }
@@ -602,6 +624,9 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
         }
        }
       }
+     },
+     "406": {
+      "$ref": "#/components/responses/NotAcceptable"
      },
      "503": {
       "$ref": "#/components/responses/ServiceUnavailable"
@@ -722,6 +747,28 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
        "title": "Unsupported Media Type",
        "status": 415,
        "detail": "The request body must be application/json."
+      }
+     }
+    }
+   },
+   "NotAcceptable": {
+    "description": "The `Accept` header rules out `application/json`, the only representation; nothing was changed.",
+    "content": {
+     "application/problem+json": {
+      "schema": {
+       "$ref": "#/components/schemas/Problem"
+      },
+      "example": {
+       "type": "about:blank",
+       "title": "Not Acceptable",
+       "status": 406,
+       "detail": "The response can only be application/json.",
+       "errors": [
+        {
+         "pointer": "header/accept",
+         "detail": "must allow application/json"
+        }
+       ]
       }
      }
     }
@@ -1205,6 +1252,8 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
 }""")
 
 JSON_MEDIA_TYPES = ("application/json",)
+# RFC 9110 qvalue; a malformed one is ignored, so the media range counts as acceptable.
+QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
 Model = TypeVar("Model", bound=BaseModel)
 
 
@@ -1216,7 +1265,7 @@ class FieldError(NamedTuple):
 
 
 class InvalidRequest(Exception):
-    """The request does not satisfy the contract; rendered as a 400 (or 415) problem."""
+    """The request does not satisfy the contract; rendered as a 400 (or 406, 415) problem."""
 
     def __init__(
         self, detail: str, errors: list[FieldError] | None = None, status: int = 400
@@ -1318,6 +1367,36 @@ async def read_body(request: Request, model: type[Model], *, required: bool) -> 
         raise InvalidRequest(
             "The request body does not match the contract.", errors
         ) from None
+
+
+def _quality(parameters: list[str]) -> float:
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "q" and QVALUE.fullmatch(value.strip()):
+            return float(value)
+    return 1.0
+
+
+def _accepts(accept: str, media_type: str) -> bool:
+    acceptable = ("*/*", media_type.split("/")[0] + "/*", media_type)
+    for media_range in accept.split(","):
+        name, *parameters = media_range.split(";")
+        if name.strip().lower() in acceptable and _quality(parameters) > 0:
+            return True
+    return False
+
+
+def negotiate(request: Request, media_type: str) -> None:
+    """Refuse (406) a request whose Accept header rules out the only representation the route has."""
+    accept = request.headers.get("accept", "")
+    # No Accept header, or an empty one, means any media type will do (RFC 9110, section 12.5.1).
+    if accept.strip() and not _accepts(accept, media_type):
+        detail = f"must allow {media_type}"
+        raise InvalidRequest(
+            f"The response can only be {media_type}.",
+            [FieldError("header/accept", detail)],
+            status=406,
+        )
 
 
 def render(response: Response, status_code: int, content: bytes | None) -> Response:
