@@ -42,7 +42,9 @@ drift: generate
 	@test -z "$$(git status --porcelain -- generated)" || \
 		(echo "generated/ has untracked files: run 'make generate' and commit" && exit 1)
 
-check: lint typecheck drift
+check: lint typecheck drift lint-contract
 
 test: install
 	$(RUN) pytest
+
+include mk/fuzz.mk
