@@ -2,8 +2,8 @@
 
 Creates a throwaway PostgreSQL database, migrates it, starts uvicorn (production settings) on a free
 loopback port, writes a Web Fuzzing Commons auth file with real tokens for two users, runs
-Schemathesis against the hand-written `openapi/tasks.yaml` (configured by `schemathesis.toml`),
-prints the summary, and always cleans up. The exit status is Schemathesis's.
+Schemathesis against the hand-written `openapi/tasks.yaml` (configured by the `schemathesis.toml`
+beside this file), prints the numbers, and always cleans up. The exit status is Schemathesis's.
 
     python -m tests.fuzz.run --seed 20261124 --max-time 150   # CI: reproducible
     python -m tests.fuzz.run --max-time 900                   # local hunting: random seed
@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import timedelta
@@ -39,8 +40,8 @@ from tests.support import (
 
 CONTRACT = ROOT / "openapi" / "tasks.yaml"
 CONFIG = Path(__file__).with_name("schemathesis.toml")
-# Must match `peers` in schemathesis.toml: the identities whose objects must stay private to each other.
-USERS = ("alice", "bob")
+# The identities whose objects must stay private to each other; the WFC file has a token for each.
+USERS: list[str] = tomllib.loads(CONFIG.read_text())["auth"]["wfc"]["peers"]
 STARTUP_DEADLINE_SECONDS = 30
 HEALTH_POLL_INTERVAL_SECONDS = 0.05
 SERVER_LOG_TAIL_LINES = 60
@@ -95,7 +96,11 @@ def _server(env: dict[str, str], log_path: Path) -> Iterator[str]:
         yield base_url
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _wait_until_healthy(process: subprocess.Popen[bytes], base_url: str) -> None:
@@ -113,7 +118,7 @@ def _wait_until_healthy(process: subprocess.Popen[bytes], base_url: str) -> None
 
 
 def _write_auth_file(directory: Path, secret: str, lifetime_seconds: int) -> Path:
-    """A WFC auth document with a real token per user; user ids are fresh so runs never share data."""
+    """A Web Fuzzing Commons auth document with a real token for each user, named as in `peers`."""
     run = secrets.token_hex(4)
     lifetime = timedelta(seconds=lifetime_seconds)
     entries = [
@@ -174,6 +179,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"make fuzz needs PostgreSQL: {reason}", file=sys.stderr)
         return 2
     started = time.monotonic()
+    # Beside Schemathesis's cache (git-ignored), so the path it prints still exists after the run.
+    report = ROOT / ".schemathesis" / "fuzz-report.json"
+    report.parent.mkdir(exist_ok=True)
+    report.unlink(missing_ok=True)
+    status = _fuzz(admin_url, report, args, seed)
+    print(_summary(report, seed, args.max_time, time.monotonic() - started), flush=True)
+    return status
+
+
+def _fuzz(admin_url: str, report: Path, args: argparse.Namespace, seed: int) -> int:
+    """Everything the run needs, set up in order and torn down in reverse, whatever happens."""
     with ExitStack() as stack:
         directory = Path(stack.enter_context(TemporaryDirectory(prefix="todo-fuzz-")))
         database_url = stack.enter_context(_database(admin_url))
@@ -184,13 +200,10 @@ def main(argv: list[str] | None = None) -> int:
         base_url = stack.enter_context(_server(env, server_log))
         # Tokens outlive the run, so no case fails for an expired token.
         auth_file = _write_auth_file(directory, secret, args.max_time * 2 + 600)
-        report = directory / "report.json"
         status = _schemathesis(base_url, auth_file, report, args, seed)
         if status != 0:
             _print_server_log_tail(server_log)
-        summary = _summary(report, seed, args.max_time, time.monotonic() - started)
-    print(summary, flush=True)
-    return status
+        return status
 
 
 def _print_server_log_tail(log: Path) -> None:
