@@ -927,12 +927,16 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
     "example": "Two litres, semi-skimmed"
    },
    "DueAt": {
-    "description": "RFC 3339 date-time with an offset; returned in UTC.",
+    "description": "RFC 3339 date-time with an offset; returned in UTC. It is stored in UTC, so the first and the\nlast day of the representable range (0001-01-01, 9999-12-31), where an offset could carry\nthe instant out of it, are not accepted.\n",
     "type": [
      "string",
      "null"
     ],
     "format": "date-time",
+    "not": {
+     "type": "string",
+     "pattern": "^(0001-01-01|9999-12-31)"
+    },
     "example": "2026-12-01T17:00:00+01:00"
    },
    "Tag": {
@@ -1327,6 +1331,8 @@ def _describe(error: SchemaError) -> str:
             return "items must be distinct"
         case "format":
             return f"must be a valid {limit} (RFC 3339 with an offset)"
+        case "not":
+            return "is a value the contract excludes (see its description)"
     return f"does not satisfy {keyword}"
 
 

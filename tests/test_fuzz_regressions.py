@@ -12,6 +12,7 @@ import httpx
 import orjson
 import pytest
 import yaml
+from jsonschema import Draft202012Validator
 
 from impl.tasks.cursor import Cursor, encode_cursor, query_fingerprint
 from tests.support import ROOT
@@ -142,3 +143,28 @@ async def test_a_well_formed_cursor_at_any_position_is_served(
     await create(user_a)
     response = await user_a.get(TASKS, params={"sort": sort, "cursor": _forged_cursor(sort, value)})
     assert response.status_code == 200, response.text
+
+
+# Latent ST202 (positive_data_acceptance): Schemathesis draws RFC 3339 date-times from any day of years
+# 0001-9999 with any offset. On the first and last day an offset can carry the instant out of what
+# the server stores (UTC), so a date-time the contract called valid was a 400; the contract now
+# excludes those two days.
+@pytest.mark.parametrize("due_at", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-01:00"])
+def test_the_contract_excludes_due_dates_that_leave_the_range_in_utc(due_at: str) -> None:
+    schema = {"$ref": "#/components/schemas/DueAt", "components": CONTRACT["components"]}
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    assert not validator.is_valid(due_at)
+
+
+@pytest.mark.parametrize(
+    ("due_at", "stored"),
+    [
+        ("0001-01-02T00:00:00+14:00", "0001-01-01T10:00:00Z"),
+        ("9999-12-30T23:59:59-23:59", "9999-12-31T23:58:59Z"),
+        (None, None),
+    ],
+)
+async def test_due_dates_at_the_edges_of_the_range_are_stored_in_utc(
+    user_a: httpx.AsyncClient, due_at: str | None, stored: str | None
+) -> None:
+    assert (await create(user_a, due_at=due_at))["due_at"] == stored
