@@ -14,7 +14,10 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
+from generated import models
+from generated.runtime import FieldError, InvalidRequest
 from impl.tasks.cursor import Cursor, encode_cursor, query_fingerprint
+from impl.tasks.mapping import editable_values
 from tests.support import ROOT
 from tests.test_listing import all_pages
 from tests.test_tasks import TASKS, create
@@ -168,3 +171,11 @@ async def test_due_dates_at_the_edges_of_the_range_are_stored_in_utc(
     user_a: httpx.AsyncClient, due_at: str | None, stored: str | None
 ) -> None:
     assert (await create(user_a, due_at=due_at))["due_at"] == stored
+
+
+def test_a_due_date_beyond_utc_is_still_a_400_if_the_contract_let_it_through() -> None:
+    # Defence in depth behind the contract's exclusion: the mapping to UTC never raises a 500.
+    body = models.TaskCreate.model_validate({"title": "x", "due_at": "0001-01-01T00:00:00+14:00"})
+    with pytest.raises(InvalidRequest) as raised:
+        editable_values(body)
+    assert raised.value.errors == [FieldError("/due_at", "date-time is out of range once converted to UTC")]
