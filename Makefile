@@ -43,9 +43,10 @@ drift: generate
 	@test -z "$$(git status --porcelain -- generated)" || \
 		(echo "generated/ has untracked files: run 'make generate' and commit" && exit 1)
 
-check: lint typecheck drift client-drift
+check: lint typecheck drift lint-contract client-drift
 
 test: install
 	$(RUN) pytest
 
 include mk/client.mk
+include mk/fuzz.mk

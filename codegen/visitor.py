@@ -71,14 +71,17 @@ def _body(spec: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any] | N
 def _success(spec: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any]:
     status, response = next((s, r) for s, r in operation["responses"].items() if s.startswith("2"))
     _, response = _resolve(spec, response)
-    schema = response.get("content", {}).get("application/json", {}).get("schema")
+    content = response.get("content", {})
+    schema = content.get("application/json", {}).get("schema")
     if schema is None:
         returns = "None"
     elif schema.get("type") == "array":
         returns = f"list[models.{_resolve(spec, schema['items'])[0]}]"
     else:
         returns = f"models.{_resolve(spec, schema)[0]}"
-    return {"status": int(status), "returns": returns}
+    # The representation the route produces, so it can refuse (406) an Accept header that rules it out.
+    media_type = next(iter(content), None)
+    return {"status": int(status), "returns": returns, "media_type": media_type}
 
 
 def _operation_extras(spec: dict[str, Any], path_item: dict[str, Any], method: str) -> dict[str, Any]:

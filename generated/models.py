@@ -62,7 +62,7 @@ class DueAt(RootModel[AwareDatetime | None]):
     root: Annotated[
         AwareDatetime | None,
         Field(
-            description='RFC 3339 date-time with an offset; returned in UTC.',
+            description='RFC 3339 date-time with an offset; returned in UTC. It is stored in UTC, so the first and the\nlast day of the representable range (0001-01-01, 9999-12-31), where an offset could carry\nthe instant out of it, are not accepted.\n',
             examples=['2026-12-01T17:00:00+01:00'],
         ),
     ]

@@ -13,7 +13,7 @@ from pydantic import TypeAdapter
 
 from . import models
 from .interface import TaskApiHandler
-from .runtime import read_body, render
+from .runtime import negotiate, read_body, render
 
 _list_tasks_result = TypeAdapter(list[models.Task])
 
@@ -56,6 +56,7 @@ def build_router(
         status_code=200,
     )
     async def list_tasks(
+        request: Request,
         response: Response,
         status: models.StatusFilter = Query(
             models.StatusFilter('all'),
@@ -83,12 +84,14 @@ def build_router(
         cursor: str | None = Query(
             None,
             min_length=1,
-            max_length=1024,
+            max_length=2048,
             pattern='^[A-Za-z0-9_-]+$',
         ),
         user_id: str = Depends(current_user),
         impl: TaskApiHandler = Depends(handler),
     ) -> Response:
+
+        negotiate(request, "application/json")
 
         result = await impl.list_tasks(
             user_id=user_id,
@@ -117,6 +120,8 @@ def build_router(
         impl: TaskApiHandler = Depends(handler),
     ) -> Response:
 
+        negotiate(request, "application/json")
+
         body = await read_body(request, models.TaskCreate, required=True)
 
         result = await impl.create_task(
@@ -135,6 +140,7 @@ def build_router(
         status_code=200,
     )
     async def get_task(
+        request: Request,
         response: Response,
         task_id: int = Path(
             ...,
@@ -144,6 +150,8 @@ def build_router(
         user_id: str = Depends(current_user),
         impl: TaskApiHandler = Depends(handler),
     ) -> Response:
+
+        negotiate(request, "application/json")
 
         result = await impl.get_task(
             user_id=user_id,
@@ -171,6 +179,8 @@ def build_router(
         user_id: str = Depends(current_user),
         impl: TaskApiHandler = Depends(handler),
     ) -> Response:
+
+        negotiate(request, "application/json")
 
         body = await read_body(request, models.TaskReplace, required=True)
 
@@ -201,6 +211,8 @@ def build_router(
         user_id: str = Depends(current_user),
         impl: TaskApiHandler = Depends(handler),
     ) -> Response:
+
+        negotiate(request, "application/json")
 
         body = await read_body(request, models.TaskPatch, required=True)
 
@@ -258,6 +270,8 @@ def build_router(
         impl: TaskApiHandler = Depends(handler),
     ) -> Response:
 
+        negotiate(request, "application/json")
+
         body = await read_body(request, models.CompletionUpdate, required=False)
 
         result = await impl.complete_task(
@@ -277,9 +291,12 @@ def build_router(
         status_code=200,
     )
     async def get_health(
+        request: Request,
         response: Response,
         impl: TaskApiHandler = Depends(handler),
     ) -> Response:
+
+        negotiate(request, "application/json")
 
         result = await impl.get_health(
             response=response,
@@ -295,9 +312,12 @@ def build_router(
         status_code=200,
     )
     async def get_readiness(
+        request: Request,
         response: Response,
         impl: TaskApiHandler = Depends(handler),
     ) -> Response:
+
+        negotiate(request, "application/json")
 
         result = await impl.get_readiness(
             response=response,

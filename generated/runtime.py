@@ -11,6 +11,7 @@ is built, so the server accepts exactly what the contract documents.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, NamedTuple, TypeVar
 
 import orjson
@@ -89,7 +90,7 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
        "maxLength": 200,
        "pattern": "^[^\\x00]*$"
       },
-      "example": "groceries"
+      "example": "milk"
      },
      {
       "name": "tag",
@@ -114,14 +115,14 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
      {
       "name": "cursor",
       "in": "query",
-      "description": "Opaque cursor from a previous page's `Link` header. Only valid with the same filters and sort.",
+      "description": "Opaque cursor from a previous page's `Link` header, valid only with the same filters and\nsort. Like a task id, it refers to something the server issued: a well-formed cursor that\nwas not issued for this query is a 404. The example is the cursor after the `TaskPage`\nexample's task for the other parameters' examples.\n",
       "schema": {
        "type": "string",
        "minLength": 1,
-       "maxLength": 1024,
+       "maxLength": 2048,
        "pattern": "^[A-Za-z0-9_-]+$"
       },
-      "example": "eyJrIjpbIjIwMjYtMTEtMjRUMDg6MDA6MDBaIl0sImkiOjQyfQ"
+      "example": "WyJhY2QwY2MwZjFlNjgiLCIyMDI2LTEyLTAxVDE2OjAwOjAwKzAwOjAwIiw0Ml0"
      }
     ],
     "responses": {
@@ -146,6 +147,43 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
          }
         }
        }
+      },
+      "links": {
+       "GetListedTask": {
+        "operationId": "getTask",
+        "description": "The first task of the page.",
+        "parameters": {
+         "task_id": "$response.body#/0/id"
+        }
+       },
+       "ReplaceListedTask": {
+        "operationId": "replaceTask",
+        "description": "The first task of the page.",
+        "parameters": {
+         "task_id": "$response.body#/0/id"
+        }
+       },
+       "PatchListedTask": {
+        "operationId": "patchTask",
+        "description": "The first task of the page.",
+        "parameters": {
+         "task_id": "$response.body#/0/id"
+        }
+       },
+       "CompleteListedTask": {
+        "operationId": "completeTask",
+        "description": "The first task of the page.",
+        "parameters": {
+         "task_id": "$response.body#/0/id"
+        }
+       },
+       "DeleteListedTask": {
+        "operationId": "deleteTask",
+        "description": "The first task of the page.",
+        "parameters": {
+         "task_id": "$response.body#/0/id"
+        }
+       }
       }
      },
      "400": {
@@ -153,6 +191,12 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
      },
      "401": {
       "$ref": "#/components/responses/Unauthorized"
+     },
+     "404": {
+      "$ref": "#/components/responses/PageNotFound"
+     },
+     "406": {
+      "$ref": "#/components/responses/NotAcceptable"
      },
      "500": {
       "$ref": "#/components/responses/InternalError"
@@ -256,6 +300,9 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
      "415": {
       "$ref": "#/components/responses/UnsupportedMediaType"
      },
+     "406": {
+      "$ref": "#/components/responses/NotAcceptable"
+     },
      "500": {
       "$ref": "#/components/responses/InternalError"
      },
@@ -296,6 +343,9 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
      },
      "404": {
       "$ref": "#/components/responses/NotFound"
+     },
+     "406": {
+      "$ref": "#/components/responses/NotAcceptable"
      },
      "500": {
       "$ref": "#/components/responses/InternalError"
@@ -360,6 +410,9 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
      "404": {
       "$ref": "#/components/responses/NotFound"
      },
+     "406": {
+      "$ref": "#/components/responses/NotAcceptable"
+     },
      "500": {
       "$ref": "#/components/responses/InternalError"
      },
@@ -416,6 +469,9 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
      },
      "404": {
       "$ref": "#/components/responses/NotFound"
+     },
+     "406": {
+      "$ref": "#/components/responses/NotAcceptable"
      },
      "500": {
       "$ref": "#/components/responses/InternalError"
@@ -507,6 +563,9 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
      "404": {
       "$ref": "#/components/responses/NotFound"
      },
+     "406": {
+      "$ref": "#/components/responses/NotAcceptable"
+     },
      "500": {
       "$ref": "#/components/responses/InternalError"
      },
@@ -537,6 +596,9 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
         }
        }
       }
+     },
+     "406": {
+      "$ref": "#/components/responses/NotAcceptable"
      }
     }
    }
@@ -562,6 +624,9 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
         }
        }
       }
+     },
+     "406": {
+      "$ref": "#/components/responses/NotAcceptable"
      },
      "503": {
       "$ref": "#/components/responses/ServiceUnavailable"
@@ -608,7 +673,7 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
     "schema": {
      "type": "string"
     },
-    "example": "</api/tasks?limit=50&cursor=eyJrIjpbIjIwMjYtMTEtMjRUMDg6MDA6MDBaIl0sImkiOjQyfQ>; rel=\"next\""
+    "example": "</api/tasks?status=pending&sort=due_at&q=milk&tag=groceries&limit=1&cursor=WyJhY2QwY2MwZjFlNjgiLCIyMDI2LTEyLTAxVDE2OjAwOjAwKzAwOjAwIiw0Ml0>; rel=\"next\""
    },
    "RetryAfter": {
     "description": "Seconds to wait before retrying.",
@@ -686,6 +751,28 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
      }
     }
    },
+   "NotAcceptable": {
+    "description": "The `Accept` header rules out `application/json`, the only representation; nothing was changed.",
+    "content": {
+     "application/problem+json": {
+      "schema": {
+       "$ref": "#/components/schemas/Problem"
+      },
+      "example": {
+       "type": "about:blank",
+       "title": "Not Acceptable",
+       "status": 406,
+       "detail": "The response can only be application/json.",
+       "errors": [
+        {
+         "pointer": "header/accept",
+         "detail": "must allow application/json"
+        }
+       ]
+      }
+     }
+    }
+   },
    "NotFound": {
     "description": "No such task for this user.",
     "content": {
@@ -698,6 +785,28 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
        "title": "Not Found",
        "status": 404,
        "detail": "Task not found."
+      }
+     }
+    }
+   },
+   "PageNotFound": {
+    "description": "The cursor is well-formed but was not issued for this query (filters and sort).",
+    "content": {
+     "application/problem+json": {
+      "schema": {
+       "$ref": "#/components/schemas/Problem"
+      },
+      "example": {
+       "type": "about:blank",
+       "title": "Not Found",
+       "status": 404,
+       "detail": "No such page: the cursor was not issued for this query.",
+       "errors": [
+        {
+         "pointer": "query/cursor",
+         "detail": "not a cursor issued for this sort and filter"
+        }
+       ]
       }
      }
     }
@@ -818,12 +927,16 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
     "example": "Two litres, semi-skimmed"
    },
    "DueAt": {
-    "description": "RFC 3339 date-time with an offset; returned in UTC.",
+    "description": "RFC 3339 date-time with an offset; returned in UTC. It is stored in UTC, so the first and the\nlast day of the representable range (0001-01-01, 9999-12-31), where an offset could carry\nthe instant out of it, are not accepted.\n",
     "type": [
      "string",
      "null"
     ],
     "format": "date-time",
+    "not": {
+     "type": "string",
+     "pattern": "^(0001-01-01|9999-12-31)"
+    },
     "example": "2026-12-01T17:00:00+01:00"
    },
    "Tag": {
@@ -1143,6 +1256,8 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
 }""")
 
 JSON_MEDIA_TYPES = ("application/json",)
+# RFC 9110 qvalue; a malformed one is ignored, so the media range counts as acceptable.
+QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
 Model = TypeVar("Model", bound=BaseModel)
 
 
@@ -1154,7 +1269,7 @@ class FieldError(NamedTuple):
 
 
 class InvalidRequest(Exception):
-    """The request does not satisfy the contract; rendered as a 400 (or 415) problem."""
+    """The request does not satisfy the contract; rendered as a 400 (or 406, 415) problem."""
 
     def __init__(
         self, detail: str, errors: list[FieldError] | None = None, status: int = 400
@@ -1216,6 +1331,8 @@ def _describe(error: SchemaError) -> str:
             return "items must be distinct"
         case "format":
             return f"must be a valid {limit} (RFC 3339 with an offset)"
+        case "not":
+            return "is a value the contract excludes (see its description)"
     return f"does not satisfy {keyword}"
 
 
@@ -1256,6 +1373,36 @@ async def read_body(request: Request, model: type[Model], *, required: bool) -> 
         raise InvalidRequest(
             "The request body does not match the contract.", errors
         ) from None
+
+
+def _quality(parameters: list[str]) -> float:
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "q" and QVALUE.fullmatch(value.strip()):
+            return float(value)
+    return 1.0
+
+
+def _accepts(accept: str, media_type: str) -> bool:
+    acceptable = ("*/*", media_type.split("/")[0] + "/*", media_type)
+    for media_range in accept.split(","):
+        name, *parameters = media_range.split(";")
+        if name.strip().lower() in acceptable and _quality(parameters) > 0:
+            return True
+    return False
+
+
+def negotiate(request: Request, media_type: str) -> None:
+    """Refuse (406) a request whose Accept header rules out the only representation the route has."""
+    accept = request.headers.get("accept", "")
+    # No Accept header, or an empty one, means any media type will do (RFC 9110, section 12.5.1).
+    if accept.strip() and not _accepts(accept, media_type):
+        detail = f"must allow {media_type}"
+        raise InvalidRequest(
+            f"The response can only be {media_type}.",
+            [FieldError("header/accept", detail)],
+            status=406,
+        )
 
 
 def render(response: Response, status_code: int, content: bytes | None) -> Response:

@@ -24,10 +24,16 @@ class ApiError(Exception):
     status: int = 500
     detail: str = "An unexpected error occurred."
 
-    def __init__(self, detail: str | None = None, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str | None = None,
+        headers: dict[str, str] | None = None,
+        errors: list[FieldError] | None = None,
+    ) -> None:
         super().__init__(detail or self.detail)
         self.detail = detail or self.detail
         self.headers = headers or {}
+        self.errors = errors or []
 
 
 class NotFound(ApiError):
@@ -100,7 +106,7 @@ def install_error_handlers(app: FastAPI, retry_after_seconds: int) -> None:
     async def on_api_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
         headers = {**exc.headers, **(unavailable_headers if exc.status == 503 else {})}
-        return problem(exc.status, exc.detail, headers=headers)
+        return problem(exc.status, exc.detail, errors=exc.errors, headers=headers)
 
     async def on_invalid_request(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, InvalidRequest)

@@ -60,9 +60,9 @@ def asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def create_postgres_database(admin_url: str) -> str:
+async def create_postgres_database(admin_url: str, prefix: str = "todo_test") -> str:
     """A fresh database beside `admin_url`'s, so concurrent test runs never share tables."""
-    name = f"todo_test_{secrets.token_hex(6)}"
+    name = f"{prefix}_{secrets.token_hex(6)}"
     connection = await asyncpg.connect(asyncpg_dsn(admin_url), timeout=5)
     try:
         await connection.execute(f'CREATE DATABASE "{name}"')

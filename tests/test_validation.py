@@ -157,8 +157,6 @@ async def test_the_largest_int64_id_is_simply_not_found(user_a: httpx.AsyncClien
         ({"tag": ""}, "query/tag"),
         ({"cursor": ""}, "query/cursor"),
         ({"cursor": "not base64!"}, "query/cursor"),
-        ({"cursor": "AAAA"}, "query/cursor"),
-        ({"cursor": "eyJhIjoxfQ"}, "query/cursor"),
     ],
 )
 async def test_invalid_list_parameters_are_400(

@@ -1,4 +1,9 @@
-"""Opaque keyset cursors: the last row's sort value and id, bound to the query that produced them."""
+"""Opaque keyset cursors: the last row's sort value and id, bound to the query that produced them.
+
+A cursor is a reference to a page, like an id is a reference to a task: one the contract's pattern
+rejects is a 400, but a well-formed one this server did not issue for this query is a 404.
+Cursors are not signed, so a decoded one is checked as strictly as any input before it reaches SQL.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,19 @@ import base64
 import binascii
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-from generated.runtime import FieldError, InvalidRequest
+from generated.runtime import FieldError
+from impl.errors import NotFound
 
 SortValue = datetime | str | int | None
+# What a row can hold in a sort column: Title is at most 200 characters without NUL, priority a rank.
+MAX_TITLE_LENGTH = 200
+PRIORITY_RANKS = range(1, 4)
+MAX_TASK_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -22,10 +32,10 @@ class Cursor:
     task_id: int
 
 
-def _invalid() -> InvalidRequest:
-    return InvalidRequest(
-        "The cursor is not valid for this query.",
-        [FieldError("query/cursor", "not a cursor issued for this sort and filter")],
+def _unknown() -> NotFound:
+    return NotFound(
+        "No such page: the cursor was not issued for this query.",
+        errors=[FieldError("query/cursor", "not a cursor issued for this sort and filter")],
     )
 
 
@@ -44,9 +54,9 @@ def decode_cursor(token: str, fingerprint: str, value_type: type[Any]) -> Cursor
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         issued_for, value, task_id = orjson.loads(raw)
     except (binascii.Error, ValueError, TypeError):
-        raise _invalid() from None
-    if issued_for != fingerprint or type(task_id) is not int or not 0 < task_id < 2**63:
-        raise _invalid()
+        raise _unknown() from None
+    if issued_for != fingerprint or type(task_id) is not int or not 0 < task_id <= MAX_TASK_ID:
+        raise _unknown()
     return Cursor(_sort_value(value, value_type), task_id)
 
 
@@ -54,10 +64,25 @@ def _sort_value(value: object, value_type: type[Any]) -> SortValue:
     if value is None:
         return None
     if value_type is datetime and isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            raise _invalid() from None
-    if type(value) is value_type:
-        return value  # type: ignore[return-value]
-    raise _invalid()
+        return _timestamp(value)
+    if value_type is str and isinstance(value, str) and _is_title(value):
+        return value
+    if value_type is int and type(value) is int and value in PRIORITY_RANKS:
+        return value
+    raise _unknown()
+
+
+def _is_title(value: str) -> bool:
+    # PostgreSQL rejects NUL in text, so an unchecked one would be a 500 rather than a 404.
+    return len(value) <= MAX_TITLE_LENGTH and "\x00" not in value
+
+
+def _timestamp(value: str) -> datetime:
+    # Only what encode_cursor writes: an aware date-time that stays in range in UTC.
+    try:
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            raise ValueError("naive date-time")
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise _unknown() from None
