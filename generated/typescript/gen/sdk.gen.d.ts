@@ -1,5 +1,5 @@
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { CompleteTaskData, CompleteTaskErrors, CompleteTaskResponses, CreateTaskData, CreateTaskErrors, CreateTaskResponses, DeleteTaskData, DeleteTaskErrors, DeleteTaskResponses, GetHealthData, GetHealthResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetTaskData, GetTaskErrors, GetTaskResponses, ListTasksData, ListTasksErrors, ListTasksResponses, PatchTaskData, PatchTaskErrors, PatchTaskResponses, ReplaceTaskData, ReplaceTaskErrors, ReplaceTaskResponses } from './types.gen.js';
+import type { CompleteTaskData, CompleteTaskErrors, CompleteTaskResponses, CreateTaskData, CreateTaskErrors, CreateTaskResponses, DeleteTaskData, DeleteTaskErrors, DeleteTaskResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetTaskData, GetTaskErrors, GetTaskResponses, ListTasksData, ListTasksErrors, ListTasksResponses, PatchTaskData, PatchTaskErrors, PatchTaskResponses, ReplaceTaskData, ReplaceTaskErrors, ReplaceTaskResponses } from './types.gen.js';
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
      * You can provide a client instance returned by `createClient()` instead of
@@ -54,7 +54,7 @@ export declare const completeTask: <ThrowOnError extends boolean = false>(option
 /**
  * Liveness probe
  */
-export declare const getHealth: <ThrowOnError extends boolean = false>(options?: Options<GetHealthData, ThrowOnError>) => import("./client/types.gen.js").RequestResult<GetHealthResponses, unknown, ThrowOnError, "fields">;
+export declare const getHealth: <ThrowOnError extends boolean = false>(options?: Options<GetHealthData, ThrowOnError>) => import("./client/types.gen.js").RequestResult<GetHealthResponses, GetHealthErrors, ThrowOnError, "fields">;
 /**
  * Readiness probe (database reachable)
  */

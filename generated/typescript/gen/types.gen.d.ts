@@ -10,7 +10,10 @@ export type Priority = 'low' | 'medium' | 'high';
 export type Title = string;
 export type Description = string | null;
 /**
- * RFC 3339 date-time with an offset; returned in UTC.
+ * RFC 3339 date-time with an offset; returned in UTC. It is stored in UTC, so the first and the
+ * last day of the representable range (0001-01-01, 9999-12-31), where an offset could carry
+ * the instant out of it, are not accepted.
+ *
  */
 export type DueAt = string | null;
 /**
@@ -110,7 +113,11 @@ export type ListTasksData = {
          */
         limit?: number;
         /**
-         * Opaque cursor from a previous page's `Link` header. Only valid with the same filters and sort.
+         * Opaque cursor from a previous page's `Link` header, valid only with the same filters and
+         * sort. Like a task id, it refers to something the server issued: a well-formed cursor that
+         * was not issued for this query is a 404. The example is the cursor after the `TaskPage`
+         * example's task for the other parameters' examples.
+         *
          */
         cursor?: string;
     };
@@ -125,6 +132,14 @@ export type ListTasksErrors = {
      * Missing, malformed, expired or badly signed bearer token.
      */
     401: Problem;
+    /**
+     * The cursor is well-formed but was not issued for this query (filters and sort).
+     */
+    404: Problem;
+    /**
+     * The `Accept` header rules out `application/json`, the only representation; nothing was changed.
+     */
+    406: Problem;
     /**
      * An unexpected error; no internals are disclosed.
      */
@@ -157,6 +172,10 @@ export type CreateTaskErrors = {
      * Missing, malformed, expired or badly signed bearer token.
      */
     401: Problem;
+    /**
+     * The `Accept` header rules out `application/json`, the only representation; nothing was changed.
+     */
+    406: Problem;
     /**
      * The request body is not `application/json`; nothing was changed.
      */
@@ -244,6 +263,10 @@ export type GetTaskErrors = {
      */
     404: Problem;
     /**
+     * The `Accept` header rules out `application/json`, the only representation; nothing was changed.
+     */
+    406: Problem;
+    /**
      * An unexpected error; no internals are disclosed.
      */
     500: Problem;
@@ -284,6 +307,10 @@ export type PatchTaskErrors = {
      * No such task for this user.
      */
     404: Problem;
+    /**
+     * The `Accept` header rules out `application/json`, the only representation; nothing was changed.
+     */
+    406: Problem;
     /**
      * The request body is not `application/json`; nothing was changed.
      */
@@ -330,6 +357,10 @@ export type ReplaceTaskErrors = {
      */
     404: Problem;
     /**
+     * The `Accept` header rules out `application/json`, the only representation; nothing was changed.
+     */
+    406: Problem;
+    /**
      * The request body is not `application/json`; nothing was changed.
      */
     415: Problem;
@@ -375,6 +406,10 @@ export type CompleteTaskErrors = {
      */
     404: Problem;
     /**
+     * The `Accept` header rules out `application/json`, the only representation; nothing was changed.
+     */
+    406: Problem;
+    /**
      * The request body is not `application/json`; nothing was changed.
      */
     415: Problem;
@@ -401,6 +436,13 @@ export type GetHealthData = {
     query?: never;
     url: '/healthz';
 };
+export type GetHealthErrors = {
+    /**
+     * The `Accept` header rules out `application/json`, the only representation; nothing was changed.
+     */
+    406: Problem;
+};
+export type GetHealthError = GetHealthErrors[keyof GetHealthErrors];
 export type GetHealthResponses = {
     /**
      * The process is alive.
@@ -415,6 +457,10 @@ export type GetReadinessData = {
     url: '/readyz';
 };
 export type GetReadinessErrors = {
+    /**
+     * The `Accept` header rules out `application/json`, the only representation; nothing was changed.
+     */
+    406: Problem;
     /**
      * The database cannot be reached right now; retry later.
      */
