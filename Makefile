@@ -46,3 +46,4 @@ check: lint typecheck drift
 
 test: install
 	$(RUN) pytest
+include mk/bench.mk

@@ -1,0 +1,13 @@
+# The load benchmark (bench/): not part of `make test`. Needs PostgreSQL and Debian's wrk.
+.PHONY: bench bench-quick serve
+
+bench: install
+	$(RUN) python -m bench.runner --profile full
+
+bench-quick: install
+	$(RUN) python -m bench.runner --profile quick
+
+# The production server: one worker per core, uvloop + httptools (impl/serve.py).
+serve: install
+	$(RUN) alembic upgrade head
+	$(RUN) python -m impl.serve --host $(HOST) --port $(PORT)
