@@ -28,8 +28,9 @@ def closed_loop_table(results: dict[str, Any]) -> list[str]:
     rows = [("ceiling", runs) for runs in [ceiling]] + list(results["closed_loop"].items())
     for op, runs in rows:
         for connections, run in runs.items():
+            share = _ratio(run["rps"], ceiling[connections]["rps"])
             lines.append(
-                f"| {op} | {connections} | {run['rps']:,.0f} | {_ratio(run['rps'], ceiling[connections]['rps'])} "
+                f"| {op} | {connections} | {run['rps']:,.0f} | {share} "
                 f"| {_ms(run['p50_ms'])} | {_ms(run['p95_ms'])} | {_ms(run['p99_ms'])} | {run['errors']} |"
             )
     return lines
@@ -64,7 +65,8 @@ def targets(results: dict[str, Any]) -> list[str]:
     for op in ("list", "create"):
         share = closed[op][low]["rps"] / ceiling[low]["rps"]
         lines.append(
-            f"| {op}, closed loop at {low}: ≥ 30 % of the ceiling | {100 * share:.0f} % | {_verdict(share >= 0.3)} |"
+            f"| {op}, closed loop at {low}: ≥ 30 % of the ceiling | {100 * share:.0f} % "
+            f"| {_verdict(share >= 0.3)} |"
         )
     kept = {op: runs[high]["rps"] / runs[low]["rps"] for op, runs in closed.items()}
     errors = sum(runs[high]["errors"] for runs in closed.values())
@@ -88,7 +90,8 @@ def markdown(results: dict[str, Any]) -> str:
     m, seed = results["machine"], results["seed_seconds"]
     profile = results["profile"]
     lines = [
-        f"## Benchmark ({profile.get('name', '?')}): {m['at']}, commit {m['commit']}{' (dirty)' if m['dirty'] else ''}",
+        f"## Benchmark ({profile.get('name', '?')}): {m['at']}, commit {m['commit']}"
+        + (" (uncommitted changes)" if m["dirty"] else ""),
         "",
         f"{m['cores']} cores, Python {m['python']}, Linux {m['kernel']}; load average "
         f"{m['loadavg_start'][0]:.2f} at the start, {m['loadavg_end'][0]:.2f} at the end. "

@@ -103,7 +103,8 @@ class Bench:
             url = server.base_url + "/ceiling"
             load.run([Load("ceiling", 10, 2)], url, self.tokens, self.profile.tasks, STABLE_TASKS)
             runs = {
-                str(c): self.one(Load("ceiling", c, self.profile.seconds), url) for c in self.profile.concurrency
+                str(c): self.one(Load("ceiling", c, self.profile.seconds), url)
+                for c in self.profile.concurrency
             }
             return {"runs": runs, "peak_worker_rss_mb": round(server.memory.peak_worker_mb, 1)}
 
@@ -125,7 +126,9 @@ class Bench:
             self.warm_up(server.base_url, self.tokens)
             closed: dict[str, dict[str, Any]] = {}
             for op in OPERATIONS:
-                closed[op] = {str(c): self.one(self.load(op, c, p.seconds), server.base_url) for c in p.concurrency}
+                closed[op] = {
+                    str(c): self.one(self.load(op, c, p.seconds), server.base_url) for c in p.concurrency
+                }
             mix = self.mix(server.base_url)
             return {
                 "closed_loop": closed,
@@ -159,7 +162,9 @@ class Bench:
     def mix(self, url: str) -> dict[str, Any]:
         p = self.profile
         specs = [
-            self.load(op, max(1, round(p.mix_users * share)), p.mix_seconds, pace_ms=USER_PACE_MS, histogram=True)
+            self.load(
+                op, max(1, round(p.mix_users * share)), p.mix_seconds, pace_ms=USER_PACE_MS, histogram=True
+            )
             for op, share in MIX.items()
         ]
         results = load.run(specs, url, self.tokens, p.tasks, STABLE_TASKS)
@@ -199,7 +204,9 @@ def machine() -> dict[str, Any]:
 
 
 def _git(*args: str) -> str:
-    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
+    return subprocess.run(
+        ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
+    ).stdout.strip()
 
 
 def main() -> None:

@@ -25,7 +25,6 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import make_url
 
-
 ROOT = Path(__file__).resolve().parent.parent
 STABLE_TASKS = 60
 COLUMNS = (
@@ -130,9 +129,7 @@ async def load(database_url: str, users: int, tasks: int) -> None:
         )
         for index in indexes:
             await connection.execute(f'DROP INDEX "{index["indexname"]}"')
-        await connection.copy_records_to_table(
-            "tasks", records=task_records(users, tasks), columns=COLUMNS
-        )
+        await connection.copy_records_to_table("tasks", records=task_records(users, tasks), columns=COLUMNS)
         await connection.execute("SET maintenance_work_mem = '256MB'")
         for index in indexes:
             await connection.execute(index["indexdef"])

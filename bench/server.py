@@ -76,10 +76,22 @@ class RunningServer:
 
 
 @contextmanager
-def running_server(module: str, env: Mapping[str, str], probe_path: str, workers: int) -> Iterator[RunningServer]:
+def running_server(
+    module: str, env: Mapping[str, str], probe_path: str, workers: int
+) -> Iterator[RunningServer]:
     """`python -m module` (impl.serve or bench.ceiling) until the context ends, then SIGTERM."""
     port = free_port()
-    command = [sys.executable, "-m", module, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    command = [
+        sys.executable,
+        "-m",
+        module,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
     base_url = f"http://127.0.0.1:{port}"
     memory = MemorySampler(process.pid)
