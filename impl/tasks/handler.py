@@ -115,7 +115,9 @@ class TaskApi:
         return models.Health(status=models.Status.ok)
 
 
-def task_api(session: SessionDep) -> TaskApiHandler:
+# Async on purpose: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request
+# that also caps concurrency at the pool's 40 threads.
+async def task_api(session: SessionDep) -> TaskApiHandler:
     return TaskApi(session)
 
 
