@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import event
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from impl.settings import Settings
@@ -28,18 +30,61 @@ def create_engine(settings: Settings) -> AsyncEngine:
         engine = create_async_engine(database.url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         database.url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_seconds,
-        pool_pre_ping=True,
         connect_args={
             **database.connect_args,
+            **_statement_cache_args(settings.statement_cache_size),
             "timeout": settings.db_connect_timeout_seconds,
             "command_timeout": settings.db_statement_timeout_seconds,
         },
     )
+    _ping_when_idle(engine, settings.db_ping_after_idle_seconds)
+    return engine
+
+
+def _unnamed_statement() -> str:
+    return ""
+
+
+def _statement_cache_args(size: int) -> dict[str, Any]:
+    """asyncpg's and SQLAlchemy's prepared statement caches; off (0) behind a transaction-mode pooler.
+
+    With the caches off, statements are also left unnamed: asyncpg then re-parses an unnamed statement
+    in the same message batch that executes it, so nothing depends on which server connection the
+    pooler picks, and no named statement is ever left behind on a server connection.
+    """
+    args: dict[str, Any] = {"statement_cache_size": size, "prepared_statement_cache_size": size}
+    if size == 0:
+        args["prepared_statement_name_func"] = _unnamed_statement
+    return args
+
+
+def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Ping a pooled connection before use only after it sat idle; SQLAlchemy's pool_pre_ping pings
+    every checkout, which costs three round trips (BEGIN, ping, ROLLBACK) on every request.
+
+    A connection in steady use has just proven itself; one that idled may have been cut by a
+    database restart, a serverless compute suspending, or a NAT or pooler timeout.
+    """
+    pool = engine.sync_engine.pool
+
+    @event.listens_for(pool, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get("idle_since", time.monotonic()) <= idle_seconds:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as exc:
+            # The pool discards every connection older than this one and retries with a new one.
+            raise InvalidatePoolError() from exc
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -14,10 +14,9 @@ from generated import models
 from generated.interface import TaskApiHandler
 from impl.db import SessionDep
 from impl.errors import NotFound
-from impl.tables import TaskRow
 from impl.tasks.cursor import Cursor, decode_cursor, encode_cursor, query_fingerprint
 from impl.tasks.mapping import editable_values, to_task
-from impl.tasks.repository import ListQuery, TaskRepository
+from impl.tasks.repository import ListQuery, TaskRecord, TaskRepository
 
 TASKS_PATH = "/api/tasks"
 COMPLETED_FILTER = {
@@ -34,7 +33,7 @@ SORT_VALUE_TYPES: dict[str, type[Any]] = {
 }
 
 
-def _found(row: TaskRow | None) -> models.Task:
+def _found(row: TaskRecord | None) -> models.Task:
     if row is None:
         raise NotFound()
     return to_task(row)
@@ -67,7 +66,6 @@ class TaskApi:
         page, more = rows[:limit], len(rows) > limit
         if more:
             last = page[-1]
-            assert last.id is not None
             next_cursor = encode_cursor(Cursor(getattr(last, sort_key), last.id), fingerprint)
             params = {"status": status.value, "sort": sort.value, "q": q, "tag": tag, "limit": limit}
             query_string = urlencode(

@@ -7,7 +7,7 @@ from typing import Any
 
 from generated import models
 from generated.runtime import FieldError, InvalidRequest
-from impl.tables import TaskRow
+from impl.tasks.repository import TaskRecord
 
 PRIORITY_RANK = {models.Priority.low: 1, models.Priority.medium: 2, models.Priority.high: 3}
 PRIORITY_BY_RANK = {rank: priority for priority, rank in PRIORITY_RANK.items()}
@@ -17,9 +17,10 @@ CONTRACT_WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2028\u2029\u202f\u205f\u3000\ufe
 )
 
 
-def to_task(row: TaskRow) -> models.Task:
-    assert row.id is not None
-    return models.Task(
+def to_task(row: TaskRecord) -> models.Task:
+    # The row is already in the contract's shapes (aware UTC datetimes, a list of tags): validating
+    # it again would cost more CPU than the query that fetched it.
+    return models.Task.model_construct(
         id=row.id,
         user_id=row.user_id,
         title=row.title,
