@@ -18,6 +18,7 @@ from impl.db import create_engine, create_sessionmaker
 from impl.errors import install_error_handlers
 from impl.settings import Settings
 from impl.tasks.handler import task_api
+from impl.verified_tokens import VerifiedTokens
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -41,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
-    app.state.verifier = TokenVerifier(settings)
+    app.state.verifier = VerifiedTokens(TokenVerifier(settings), settings.jwt_leeway_seconds)
     app.include_router(build_router(handler=task_api, current_user=current_user))
     install_error_handlers(app, settings.retry_after_seconds)
     _serve_contract(app)
