@@ -121,6 +121,9 @@ class TaskRepository:
 
     async def list(self, query: ListQuery) -> list[TaskRecord]:
         """Up to `limit + 1` rows after the cursor, so the caller knows whether a next page exists."""
+        return list((await self._session.execute(self.list_statement(query))).all())
+
+    def list_statement(self, query: ListQuery) -> Select[Any]:
         statement = self._filtered(query)
         column = SORT_COLUMNS[query.sort.lstrip("-")]
         descending = query.sort.startswith("-")
@@ -130,8 +133,7 @@ class TaskRepository:
         if query.sort.lstrip("-") in NULLABLE_SORT_KEYS:
             ordering = ordering.nulls_last()
         tie_breaker = C.id.desc() if descending else C.id.asc()
-        statement = statement.order_by(ordering, tie_breaker).limit(query.limit + 1)
-        return list((await self._session.execute(statement)).all())
+        return statement.order_by(ordering, tie_breaker).limit(query.limit + 1)
 
     def _filtered(self, query: ListQuery) -> Select[Any]:
         statement = select(TASKS).where(self.owned_by())

@@ -1,0 +1,89 @@
+"""PostgreSQL answers the hot queries from an index, so their cost does not grow with the table."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.sql import Executable
+
+from impl.db_url import parse_database_url
+from impl.tasks.cursor import Cursor
+from impl.tasks.repository import GET, ListQuery, TaskRepository
+from tests.support import create_postgres_database, drop_postgres_database, migrate
+
+# One user with many tasks among many users with a few: an index is then clearly the cheapest plan.
+OTHER_USERS = 300
+TASKS_PER_OTHER_USER = 20
+USER = "busy-user"
+USER_TASKS = 3000
+INSERT = text(
+    "INSERT INTO tasks (user_id, title, completed, priority, tags, created_at, updated_at) "
+    "SELECT CASE WHEN n <= :mine THEN :user ELSE 'user-' || (n % :others) END, 'task ' || n, "
+    "n % 3 = 0, 1 + n % 3, '[]', now() - n * interval '1 minute', now() "
+    "FROM generate_series(1, :rows) AS n"
+)
+
+
+@pytest.fixture(scope="module")
+async def session(postgres_admin: str) -> AsyncIterator[AsyncSession]:
+    """Many users' tasks, the statistics analysed, and one session on them."""
+    url = await create_postgres_database(postgres_admin)
+    engine = create_async_engine(parse_database_url(url).url)
+    try:
+        await migrate(url)
+        async with engine.begin() as connection:
+            rows = USER_TASKS + OTHER_USERS * TASKS_PER_OTHER_USER
+            await connection.execute(
+                INSERT, {"mine": USER_TASKS, "user": USER, "others": OTHER_USERS, "rows": rows}
+            )
+            await connection.execute(text("ANALYZE tasks"))
+        async with AsyncSession(engine) as session:
+            yield session
+    finally:
+        await engine.dispose()
+        await drop_postgres_database(postgres_admin, url)
+
+
+def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _nodes(child)
+
+
+async def _indexes_used(session: AsyncSession, statement: Executable, **params: Any) -> set[str]:
+    """The indexes in PostgreSQL's plan for `statement`, with its parameters inlined."""
+    sql = statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    explained = await session.scalar(text(f"EXPLAIN (FORMAT JSON) {sql}"), params)
+    nodes = list(_nodes(explained[0]["Plan"]))
+    assert not any(node["Node Type"] == "Seq Scan" for node in nodes), nodes
+    return {node["Index Name"] for node in nodes if "Index Name" in node}
+
+
+def _page(completed: bool | None = None, after: Cursor | None = None) -> ListQuery:
+    return ListQuery(completed=completed, sort="-created_at", search=None, tag=None, limit=50, after=after)
+
+
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        (_page(), "ix_tasks_user_created"),
+        (_page(after=Cursor(datetime(2026, 1, 1, tzinfo=UTC), 1000)), "ix_tasks_user_created"),
+        (_page(completed=True), "ix_tasks_user_completed"),
+        (_page(completed=False), "ix_tasks_user_completed"),
+    ],
+    ids=["first-page", "next-page", "completed", "pending"],
+)
+async def test_the_list_queries_use_their_index(session: AsyncSession, query: ListQuery, index: str) -> None:
+    statement = TaskRepository(session, USER).list_statement(query)
+    assert await _indexes_used(session, statement) == {index}
+
+
+async def test_a_single_task_is_found_by_its_primary_key(session: AsyncSession) -> None:
+    statement = GET.params(owner=USER, task_id=42)
+    assert await _indexes_used(session, statement) == {"tasks_pkey"}
