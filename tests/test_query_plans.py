@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql.expression import ClauseElement
 
 from impl.db_url import parse_database_url
 from impl.tasks.cursor import Cursor
@@ -56,7 +56,7 @@ def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from _nodes(child)
 
 
-async def _indexes_used(session: AsyncSession, statement: Executable, **params: Any) -> set[str]:
+async def _indexes_used(session: AsyncSession, statement: ClauseElement, **params: Any) -> set[str]:
     """The indexes in PostgreSQL's plan for `statement`, with its parameters inlined."""
     sql = statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
     explained = await session.scalar(text(f"EXPLAIN (FORMAT JSON) {sql}"), params)
