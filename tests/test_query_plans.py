@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.sql.expression import ClauseElement
 
@@ -58,7 +58,7 @@ def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 async def _indexes_used(session: AsyncSession, statement: ClauseElement, **params: Any) -> set[str]:
     """The indexes in PostgreSQL's plan for `statement`, with its parameters inlined."""
-    sql = statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    sql = statement.compile(dialect=PGDialect(), compile_kwargs={"literal_binds": True})
     explained = await session.scalar(text(f"EXPLAIN (FORMAT JSON) {sql}"), params)
     nodes = list(_nodes(explained[0]["Plan"]))
     assert not any(node["Node Type"] == "Seq Scan" for node in nodes), nodes
