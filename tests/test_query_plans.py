@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.sql.expression import ClauseElement
 
@@ -56,10 +55,11 @@ def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from _nodes(child)
 
 
-async def _indexes_used(session: AsyncSession, statement: ClauseElement, **params: Any) -> set[str]:
+async def _indexes_used(session: AsyncSession, statement: ClauseElement) -> set[str]:
     """The indexes in PostgreSQL's plan for `statement`, with its parameters inlined."""
-    sql = statement.compile(dialect=PGDialect(), compile_kwargs={"literal_binds": True})
-    explained = await session.scalar(text(f"EXPLAIN (FORMAT JSON) {sql}"), params)
+    dialect = session.get_bind().dialect
+    sql = statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+    explained = await session.scalar(text(f"EXPLAIN (FORMAT JSON) {sql}"))
     nodes = list(_nodes(explained[0]["Plan"]))
     assert not any(node["Node Type"] == "Seq Scan" for node in nodes), nodes
     return {node["Index Name"] for node in nodes if "Index Name" in node}
