@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.exc import InvalidatePoolError
@@ -43,6 +44,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_seconds,
         isolation_level="AUTOCOMMIT",
+        # A page of 50 tasks decodes 50 JSONB tag lists; orjson does it several times faster.
+        json_deserializer=orjson.loads,
         connect_args={
             **database.connect_args,
             **_statement_cache_args(settings.statement_cache_size),

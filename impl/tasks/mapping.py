@@ -18,9 +18,7 @@ CONTRACT_WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2028\u2029\u202f\u205f\u3000\ufe
 
 
 def to_task(row: TaskRecord) -> models.Task:
-    # The row is already in the contract's shapes (aware UTC datetimes, a list of tags): validating
-    # it again would cost more CPU than the query that fetched it.
-    return models.Task.model_construct(
+    return models.Task(
         id=row.id,
         user_id=row.user_id,
         title=row.title,
