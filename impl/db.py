@@ -1,4 +1,4 @@
-"""The async engine, and one session per request committed once at the end.
+"""The async engine, and one connection per request committed once at the end.
 
 On PostgreSQL every request runs exactly one statement (an UPDATE … RETURNING, an INSERT … RETURNING,
 a SELECT), which PostgreSQL makes atomic by itself, so the engine runs in autocommit: wrapping that
@@ -10,18 +10,21 @@ two statements to commit together must open its own transaction on a connection 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, Request
 from sqlalchemy import event
+from sqlalchemy.engine import Result
 from sqlalchemy.exc import InvalidatePoolError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.sql import Executable
 
 from impl.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 5
+Parameters = Mapping[str, Any]
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -98,20 +101,47 @@ def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
             raise InvalidatePoolError() from exc
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+class RequestDatabase:
+    """A request's database access: one pooled connection, checked out on first use and committed once.
+
+    Plain SQLAlchemy Core on an AsyncConnection: the repository runs Core statements only, and an ORM
+    session around them costs a quarter of a small request's CPU (measured). Checking out lazily keeps
+    requests that never reach the database (liveness, rejected input) off the pool.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    async def execute(
+        self, statement: Executable, parameters: Mapping[str, Any] | None = None
+    ) -> Result[Any]:
+        if self._connection is None:
+            self._connection = await self._engine.connect()
+        return await self._connection.execute(statement, parameters)
+
+    async def commit(self) -> None:
+        if self._connection is not None:
+            await self._connection.commit()
+
+    async def close(self) -> None:
+        """Returns the connection to the pool, rolling back whatever was not committed."""
+        if self._connection is not None:
+            await self._connection.close()
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with sessionmaker() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
+async def get_database(request: Request) -> AsyncIterator[RequestDatabase]:
+    database = RequestDatabase(request.app.state.engine)
+    try:
+        yield database
+        await database.commit()
+    finally:
+        await database.close()
 
 
 # scope="function": the commit runs before the response is sent, so an acknowledged write is durable.
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+DatabaseDep = Annotated[RequestDatabase, Depends(get_database, scope="function")]

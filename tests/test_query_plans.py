@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.sql.expression import ClauseElement
 
+from impl.db import RequestDatabase
 from impl.db_url import parse_database_url
 from impl.tasks.cursor import Cursor
 from impl.tasks.repository import GET, ListQuery, TaskRepository
@@ -30,8 +32,8 @@ INSERT = text(
 
 
 @pytest.fixture(scope="module")
-async def session(postgres_admin: str) -> AsyncIterator[AsyncSession]:
-    """Many users' tasks, the statistics analysed, and one session on them."""
+async def database(postgres_admin: str) -> AsyncIterator[RequestDatabase]:
+    """Many users' tasks, the statistics analysed, and a connection to them."""
     url = await create_postgres_database(postgres_admin)
     engine = create_async_engine(parse_database_url(url).url)
     try:
@@ -42,8 +44,11 @@ async def session(postgres_admin: str) -> AsyncIterator[AsyncSession]:
                 INSERT, {"mine": USER_TASKS, "user": USER, "others": OTHER_USERS, "rows": rows}
             )
             await connection.execute(text("ANALYZE tasks"))
-        async with AsyncSession(engine) as session:
-            yield session
+        database = RequestDatabase(engine)
+        try:
+            yield database
+        finally:
+            await database.close()
     finally:
         await engine.dispose()
         await drop_postgres_database(postgres_admin, url)
@@ -55,11 +60,11 @@ def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from _nodes(child)
 
 
-async def _indexes_used(session: AsyncSession, statement: ClauseElement) -> set[str]:
+async def _indexes_used(database: RequestDatabase, statement: ClauseElement) -> set[str]:
     """The indexes in PostgreSQL's plan for `statement`, with its parameters inlined."""
-    dialect = session.get_bind().dialect
+    dialect = PGDialect_asyncpg()  # type: ignore[no-untyped-call]  # (SQLAlchemy leaves it untyped)
     sql = statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
-    explained = await session.scalar(text(f"EXPLAIN (FORMAT JSON) {sql}"))
+    explained = (await database.execute(text(f"EXPLAIN (FORMAT JSON) {sql}"))).scalar_one()
     nodes = list(_nodes(explained[0]["Plan"]))
     assert not any(node["Node Type"] == "Seq Scan" for node in nodes), nodes
     return {node["Index Name"] for node in nodes if "Index Name" in node}
@@ -79,11 +84,13 @@ def _page(completed: bool | None = None, after: Cursor | None = None) -> ListQue
     ],
     ids=["first-page", "next-page", "completed", "pending"],
 )
-async def test_the_list_queries_use_their_index(session: AsyncSession, query: ListQuery, index: str) -> None:
-    statement = TaskRepository(session, USER).list_statement(query)
-    assert await _indexes_used(session, statement) == {index}
+async def test_the_list_queries_use_their_index(
+    database: RequestDatabase, query: ListQuery, index: str
+) -> None:
+    statement = TaskRepository(database, USER).list_statement(query)
+    assert await _indexes_used(database, statement) == {index}
 
 
-async def test_a_single_task_is_found_by_its_primary_key(session: AsyncSession) -> None:
+async def test_a_single_task_is_found_by_its_primary_key(database: RequestDatabase) -> None:
     statement = GET.params(owner=USER, task_id=42)
-    assert await _indexes_used(session, statement) == {"tasks_pkey"}
+    assert await _indexes_used(database, statement) == {"tasks_pkey"}

@@ -8,11 +8,10 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, Response
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from generated import models
 from generated.interface import TaskApiHandler
-from impl.db import SessionDep
+from impl.db import DatabaseDep, RequestDatabase
 from impl.errors import NotFound
 from impl.tasks.cursor import Cursor, decode_cursor, encode_cursor, query_fingerprint
 from impl.tasks.mapping import editable_values, to_task
@@ -40,11 +39,11 @@ def _found(row: TaskRecord | None) -> models.Task:
 
 
 class TaskApi:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, database: RequestDatabase) -> None:
+        self._database = database
 
     def _tasks(self, user_id: str) -> TaskRepository:
-        return TaskRepository(self._session, user_id)
+        return TaskRepository(self._database, user_id)
 
     async def list_tasks(
         self,
@@ -109,14 +108,14 @@ class TaskApi:
         return models.Health(status=models.Status.ok)
 
     async def get_readiness(self, *, response: Response) -> models.Health:
-        await self._session.execute(text("SELECT 1"))
+        await self._database.execute(text("SELECT 1"))
         return models.Health(status=models.Status.ok)
 
 
 # Async on purpose: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request
 # that also caps concurrency at the pool's 40 threads.
-async def task_api(session: SessionDep) -> TaskApiHandler:
-    return TaskApi(session)
+async def task_api(database: DatabaseDep) -> TaskApiHandler:
+    return TaskApi(database)
 
 
 TaskApiDep = Annotated[TaskApiHandler, Depends(task_api)]

@@ -26,10 +26,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.expression import type_coerce
 
+from impl.db import RequestDatabase
 from impl.tables import TaskRow
 from impl.tasks.cursor import Cursor
 
@@ -83,8 +83,8 @@ TOGGLE = (
 
 
 class TaskRepository:
-    def __init__(self, session: AsyncSession, user_id: str) -> None:
-        self._session = session
+    def __init__(self, database: RequestDatabase, user_id: str) -> None:
+        self._database = database
         self._user_id = user_id
 
     def owned_by(self) -> ColumnElement[bool]:
@@ -97,10 +97,10 @@ class TaskRepository:
         """One INSERT … RETURNING, the new row as stored."""
         at = now()
         row = {"completed": False, **values, "user_id": self._user_id, "created_at": at, "updated_at": at}
-        return (await self._session.execute(INSERT, row)).one()
+        return (await self._database.execute(INSERT, row)).one()
 
     async def get(self, task_id: int) -> TaskRecord | None:
-        return (await self._session.execute(GET, self._one(task_id))).first()
+        return (await self._database.execute(GET, self._one(task_id))).first()
 
     async def update(self, task_id: int, values: dict[str, Any]) -> TaskRecord | None:
         """One atomic UPDATE … RETURNING: concurrent updates of other fields are never lost."""
@@ -108,20 +108,20 @@ class TaskRepository:
         if "completed" in values:
             values = {**values, **_completion(_literal_bool(values.pop("completed")), at)}
         statement = update(TASKS).where(_ONE).values({**values, "updated_at": at}).returning(*C)
-        return (await self._session.execute(statement, self._one(task_id))).first()
+        return (await self._database.execute(statement, self._one(task_id))).first()
 
     async def set_completion(self, task_id: int, completed: bool | None) -> TaskRecord | None:
         """Set completion, or toggle it when `completed` is None, in one statement."""
         if completed is None:
-            return (await self._session.execute(TOGGLE, {**self._one(task_id), "at": now()})).first()
+            return (await self._database.execute(TOGGLE, {**self._one(task_id), "at": now()})).first()
         return await self.update(task_id, {"completed": completed})
 
     async def delete(self, task_id: int) -> bool:
-        return (await self._session.execute(DELETE, self._one(task_id))).first() is not None
+        return (await self._database.execute(DELETE, self._one(task_id))).first() is not None
 
     async def list(self, query: ListQuery) -> list[TaskRecord]:
         """Up to `limit + 1` rows after the cursor, so the caller knows whether a next page exists."""
-        return list((await self._session.execute(self.list_statement(query))).all())
+        return list((await self._database.execute(self.list_statement(query))).all())
 
     def list_statement(self, query: ListQuery) -> Select[Any]:
         statement = self._filtered(query)
@@ -149,7 +149,7 @@ class TaskRepository:
         return statement
 
     def _has_tag(self, tag: str) -> ColumnElement[bool]:
-        if self._session.get_bind().dialect.name == "postgresql":
+        if self._database.dialect == "postgresql":
             return type_coerce(C.tags, JSONB).contains([tag])
         element = func.json_each(C.tags).table_valued("value")
         return exists(select(element.c.value).where(element.c.value == tag))
