@@ -31,7 +31,7 @@ from bench import load
 from bench.load import Load
 from bench.report import markdown
 from bench.seed import STABLE_TASKS, seed, user_id
-from bench.server import ROOT, running_server
+from bench.server import ROOT, RunningServer, running_server
 from impl.serve import default_workers
 
 OPERATIONS = ("list", "get", "create", "patch", "toggle", "delete")
@@ -100,10 +100,11 @@ class Bench:
 
     def ceiling(self) -> dict[str, Any]:
         with running_server("bench.ceiling", {}, "/ceiling", self.workers) as server:
-            url = server.base_url + "/ceiling"
-            load.run([Load("ceiling", 10, 2)], url, self.tokens, self.profile.tasks, STABLE_TASKS)
+            load.run(
+                [Load("ceiling", 10, 2)], server.probe_url, self.tokens, self.profile.tasks, STABLE_TASKS
+            )
             runs = {
-                str(c): self.one(Load("ceiling", c, self.profile.seconds), url)
+                str(c): self.one(Load("ceiling", c, self.profile.seconds), server)
                 for c in self.profile.concurrency
             }
             return {"runs": runs, "peak_worker_rss_mb": round(server.memory.peak_worker_mb, 1)}
@@ -111,7 +112,7 @@ class Bench:
     def growth_baseline(self) -> dict[str, Any]:
         """List latency on 10,000 rows, to set against the same load on the full data set."""
         with running_server("impl.serve", self.server_env(self.small_url), "/readyz", self.workers) as server:
-            self.warm_up(server.base_url, self.small_tokens)
+            self.warm_up(server, self.small_tokens)
             return load.run(
                 [Load("list", 10, self.profile.seconds)],
                 server.base_url,
@@ -123,30 +124,32 @@ class Bench:
     def api(self) -> dict[str, Any]:
         p = self.profile
         with running_server("impl.serve", self.server_env(self.big_url), "/readyz", self.workers) as server:
-            self.warm_up(server.base_url, self.tokens)
+            self.warm_up(server, self.tokens)
             closed: dict[str, dict[str, Any]] = {}
             for op in OPERATIONS:
-                closed[op] = {
-                    str(c): self.one(self.load(op, c, p.seconds), server.base_url) for c in p.concurrency
-                }
-            mix = self.mix(server.base_url)
+                closed[op] = {str(c): self.one(self.load(op, c, p.seconds), server) for c in p.concurrency}
+            mix = self.mix(server)
             return {
                 "closed_loop": closed,
                 "mix": mix,
                 "api_peak_worker_rss_mb": round(server.memory.peak_worker_mb, 1),
             }
 
-    def warm_up(self, url: str, tokens: Path) -> None:
+    def warm_up(self, server: RunningServer, tokens: Path) -> None:
         # Fills the connection pools and statement caches, so the first run does not pay for them.
-        load.run([Load("list", 20, 2), Load("get", 20, 2)], url, tokens, self.profile.tasks, STABLE_TASKS)
+        warm = [Load("list", 20, 2), Load("get", 20, 2)]
+        load.run(warm, server.base_url, tokens, self.profile.tasks, STABLE_TASKS)
+        server.settle()
 
     def load(self, op: str, connections: int, seconds: float, **kwargs: Any) -> Load:
         if op == "delete":
             kwargs["delete_offset"] = self.deleted
         return Load(op, connections, seconds, **kwargs)
 
-    def one(self, spec: Load, url: str) -> dict[str, Any]:
+    def one(self, spec: Load, server: RunningServer) -> dict[str, Any]:
+        url = server.probe_url if spec.op == "ceiling" else server.base_url
         result = load.run([spec], url, self.tokens, self.profile.tasks, STABLE_TASKS)[0]
+        server.settle()
         self.spent(spec, result)
         print(_line(result), flush=True)
         return result
@@ -159,7 +162,7 @@ class Bench:
         if self.deleted > capacity:
             raise SystemExit(f"the delete runs used {self.deleted} of {capacity} deletable tasks: seed more")
 
-    def mix(self, url: str) -> dict[str, Any]:
+    def mix(self, server: RunningServer) -> dict[str, Any]:
         p = self.profile
         specs = [
             self.load(
@@ -167,7 +170,7 @@ class Bench:
             )
             for op, share in MIX.items()
         ]
-        results = load.run(specs, url, self.tokens, p.tasks, STABLE_TASKS)
+        results = load.run(specs, server.base_url, self.tokens, p.tasks, STABLE_TASKS)
         for spec, result in zip(specs, results, strict=True):
             self.spent(spec, result)
         overall: dict[str, Any] = {

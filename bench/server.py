@@ -19,6 +19,9 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_DEADLINE_SECONDS = 60
 SAMPLE_INTERVAL_SECONDS = 0.5
+SETTLE_DEADLINE_SECONDS = 30
+SETTLE_QUICK_SECONDS = 0.05
+SETTLE_QUICK_ANSWERS = 5
 
 
 def free_port() -> int:
@@ -71,8 +74,23 @@ class MemorySampler:
 @dataclass
 class RunningServer:
     base_url: str
+    probe_url: str
     memory: MemorySampler
     workers: int
+
+    def settle(self) -> None:
+        """Waits until requests queued by the previous run are served: a client that gave up leaves
+        its request behind, and the next run would otherwise measure that backlog."""
+        deadline = time.monotonic() + SETTLE_DEADLINE_SECONDS
+        quick = 0
+        while quick < SETTLE_QUICK_ANSWERS and time.monotonic() < deadline:
+            started = time.monotonic()
+            try:
+                httpx.get(self.probe_url, timeout=SETTLE_DEADLINE_SECONDS)
+            except httpx.TransportError:
+                quick = 0
+                continue
+            quick = quick + 1 if time.monotonic() - started < SETTLE_QUICK_SECONDS else 0
 
 
 @contextmanager
@@ -99,7 +117,7 @@ def running_server(
     try:
         _wait_until_serving(process, base_url + probe_path, workers)
         sampler.start()
-        yield RunningServer(base_url, memory, workers)
+        yield RunningServer(base_url, base_url + probe_path, memory, workers)
     finally:
         memory.stop()
         process.send_signal(signal.SIGTERM)

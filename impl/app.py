@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from generated.routes import build_router
 from generated.runtime import CONTRACT
 from impl.auth import TokenVerifier, current_user
-from impl.db import create_engine
+from impl.db import create_engine, create_gate
 from impl.errors import install_error_handlers
 from impl.settings import Settings
 from impl.tasks.handler import task_api
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.gate = create_gate(engine, settings)
     app.state.verifier = VerifiedTokens(TokenVerifier(settings), settings.jwt_leeway_seconds)
     app.include_router(build_router(handler=task_api, current_user=current_user))
     install_error_handlers(app, settings.retry_after_seconds)

@@ -9,6 +9,7 @@ two statements to commit together must open its own transaction on a connection 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Mapping
 from typing import Annotated, Any
@@ -18,13 +19,14 @@ from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.engine import Result
 from sqlalchemy.exc import InvalidatePoolError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql import Executable
 
 from impl.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 5
-Parameters = Mapping[str, Any]
+SQLITE_POOL_CAPACITY = 15
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -101,6 +103,50 @@ def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
             raise InvalidatePoolError() from exc
 
 
+class ConnectionGate:
+    """Hands out the pool's connections first come, first served, or a 503 after the pool timeout.
+
+    Without it, requests wait in the pool's own queue, where a request arriving just as a
+    connection is returned takes it ahead of those already waiting: under a burst some requests
+    wait for seconds while others pass straight through. An asyncio.Semaphore wakes waiters in order.
+    """
+
+    def __init__(self, engine: AsyncEngine, capacity: int, timeout_seconds: float) -> None:
+        self.engine = engine
+        self._slots = asyncio.Semaphore(capacity)
+        self._timeout = timeout_seconds
+
+    async def connect(self) -> AsyncConnection:
+        if self._slots.locked():
+            try:
+                async with asyncio.timeout(self._timeout):
+                    await self._slots.acquire()
+            except TimeoutError:
+                raise PoolTimeoutError(f"no database connection free within {self._timeout} s") from None
+        else:
+            await self._slots.acquire()
+        try:
+            return await self.engine.connect()
+        except BaseException:
+            self._slots.release()
+            raise
+
+    async def release(self, connection: AsyncConnection) -> None:
+        """Returns the connection to the pool, rolling back whatever was not committed."""
+        try:
+            await connection.close()
+        finally:
+            self._slots.release()
+
+
+def create_gate(engine: AsyncEngine, settings: Settings) -> ConnectionGate:
+    capacity = settings.db_pool_size + settings.db_max_overflow
+    if engine.dialect.name == "sqlite":
+        # One writer at a time anyway; SQLAlchemy's own pool (5 + 10) is the limit.
+        capacity = SQLITE_POOL_CAPACITY
+    return ConnectionGate(engine, capacity, settings.db_pool_timeout_seconds)
+
+
 class RequestDatabase:
     """A request's database access: one pooled connection, checked out on first use and committed once.
 
@@ -109,19 +155,19 @@ class RequestDatabase:
     requests that never reach the database (liveness, rejected input) off the pool.
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, gate: ConnectionGate) -> None:
+        self._gate = gate
         self._connection: AsyncConnection | None = None
 
     @property
     def dialect(self) -> str:
-        return self._engine.dialect.name
+        return self._gate.engine.dialect.name
 
     async def execute(
         self, statement: Executable, parameters: Mapping[str, Any] | None = None
     ) -> Result[Any]:
         if self._connection is None:
-            self._connection = await self._engine.connect()
+            self._connection = await self._gate.connect()
         return await self._connection.execute(statement, parameters)
 
     async def commit(self) -> None:
@@ -129,13 +175,13 @@ class RequestDatabase:
             await self._connection.commit()
 
     async def close(self) -> None:
-        """Returns the connection to the pool, rolling back whatever was not committed."""
         if self._connection is not None:
-            await self._connection.close()
+            connection, self._connection = self._connection, None
+            await self._gate.release(connection)
 
 
 async def get_database(request: Request) -> AsyncIterator[RequestDatabase]:
-    database = RequestDatabase(request.app.state.engine)
+    database = RequestDatabase(request.app.state.gate)
     try:
         yield database
         await database.commit()

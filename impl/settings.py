@@ -25,9 +25,13 @@ class Settings(BaseSettings):
     jwt_leeway_seconds: Annotated[int, Field(ge=0, le=300)] = 30
     cors_origins: Annotated[list[str], NoDecode] = []
 
+    # Per worker process. Ten connections keep a worker's event loop busy; extra "overflow"
+    # connections would be opened and closed under every burst, a PostgreSQL process fork each.
     db_pool_size: Annotated[int, Field(ge=1)] = 10
-    db_max_overflow: Annotated[int, Field(ge=0)] = 10
-    db_pool_timeout_seconds: Annotated[float, Field(gt=0)] = 1.0
+    db_max_overflow: Annotated[int, Field(ge=0)] = 0
+    # Longest wait, in arrival order, for a free connection before a 503: long enough for a burst of
+    # 1,000 clients to be served from the queue, far shorter than a client's or proxy's own timeout.
+    db_pool_timeout_seconds: Annotated[float, Field(gt=0)] = 5.0
     db_connect_timeout_seconds: Annotated[float, Field(gt=0)] = 1.0
     db_statement_timeout_seconds: Annotated[float, Field(gt=0)] = 5.0
     retry_after_seconds: Annotated[int, Field(ge=0)] = 1

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from impl.app import create_app
+from impl.db import RequestDatabase
 from impl.db_url import parse_database_url
 from tests.conftest import IN_CI, settings_for
 from tests.pgbouncer import running_pgbouncer
@@ -43,10 +44,11 @@ async def test_a_full_pool_is_a_prompt_503_with_retry_after(postgres_url: str) -
     settings = settings_for(postgres_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout_seconds=0.05)
     app = create_app(settings)
     async for client in _serving(app):
-        async with app.state.engine.connect() as held:
-            await held.execute(text("SELECT 1"))
-            # The bound only detects a stall; a request waits db_pool_timeout_seconds for a connection.
-            response = await asyncio.wait_for(client.get(TASKS), timeout=5)
+        held = RequestDatabase(app.state.gate)
+        await held.execute(text("SELECT 1"))
+        # The bound only detects a stall; a request waits db_pool_timeout_seconds for a connection.
+        response = await asyncio.wait_for(client.get(TASKS), timeout=5)
+        await held.close()
         assert response.status_code == 503
         assert response.headers["retry-after"] == "1"
         assert response.headers["content-type"] == "application/problem+json"

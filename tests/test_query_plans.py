@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.sql.expression import ClauseElement
 
-from impl.db import RequestDatabase
+from impl.db import ConnectionGate, RequestDatabase
 from impl.db_url import parse_database_url
 from impl.tasks.cursor import Cursor
 from impl.tasks.repository import GET, ListQuery, TaskRepository
@@ -44,7 +44,7 @@ async def database(postgres_admin: str) -> AsyncIterator[RequestDatabase]:
                 INSERT, {"mine": USER_TASKS, "user": USER, "others": OTHER_USERS, "rows": rows}
             )
             await connection.execute(text("ANALYZE tasks"))
-        database = RequestDatabase(engine)
+        database = RequestDatabase(ConnectionGate(engine, capacity=1, timeout_seconds=1))
         try:
             yield database
         finally:
