@@ -36,7 +36,22 @@ from impl.tasks.cursor import Cursor
 # Plain rows of the table, not ORM instances: a page of 50 ORM objects costs more CPU than the query.
 TASKS: Table = TaskRow.__table__  # type: ignore[attr-defined]
 C = TASKS.c
-TaskRecord = Row[Any]
+TaskRecord = Row[*tuple[Any, ...]]
+# Every statement returns whole rows in the table's column order, which mapping.to_task relies on.
+ROW_COLUMNS = (
+    "id",
+    "user_id",
+    "title",
+    "description",
+    "completed",
+    "completed_at",
+    "due_at",
+    "priority",
+    "tags",
+    "created_at",
+    "updated_at",
+)
+assert tuple(C.keys()) == ROW_COLUMNS, "impl/tables.py changed the column order"
 
 # The contract's sort keys; a leading "-" means descending. Ties break on id in the same direction.
 SORT_KEYS = ("created_at", "updated_at", "title", "due_at", "priority")
