@@ -16,6 +16,7 @@ from generated.runtime import CONTRACT
 from impl.auth import TokenVerifier, current_user
 from impl.db import create_engine, create_gate
 from impl.errors import install_error_handlers
+from impl.gc_tuning import tune_garbage_collector
 from impl.settings import Settings
 from impl.tasks.handler import task_api
 from impl.verified_tokens import VerifiedTokens
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        tune_garbage_collector()
         yield
         await engine.dispose()
 
