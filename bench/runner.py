@@ -2,6 +2,7 @@
 
     python -m bench.runner --profile full    # 10,000 users x 100 tasks, ~10 minutes
     python -m bench.runner --profile quick   # 1,000 users x 100 tasks, < 2 minutes
+    python -m bench.runner --pgbouncer       # the same through a transaction-mode PgBouncer
 
 Scenarios: (1) the ceiling, FastAPI answering a constant body on the same server options;
 (2) closed-loop throughput per operation at 10 and 1,000 connections; (3) 1,000 users each sending
@@ -19,6 +20,7 @@ import secrets
 import subprocess
 import tempfile
 import time
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,11 +35,13 @@ from bench.report import markdown
 from bench.seed import STABLE_TASKS, seed, user_id
 from bench.server import ROOT, RunningServer, running_server
 from impl.serve import default_workers
+from tests.pgbouncer import running_pgbouncer
 
 OPERATIONS = ("list", "get", "create", "patch", "toggle", "delete")
 # Scenario 3: connections per operation group, in the mix's proportions (60/15/10/10/5 %).
 MIX = {"list_mix": 0.60, "get": 0.15, "create": 0.10, "update": 0.10, "delete": 0.05}
 USER_PACE_MS = 1000
+PGBOUNCER_SERVER_CONNECTIONS = 8
 
 
 @dataclass(frozen=True)
@@ -65,8 +69,11 @@ def write_tokens(path: Path, secret: str, users: int) -> None:
 
 
 class Bench:
-    def __init__(self, profile: Profile, admin_url: str, scratch: Path) -> None:
+    def __init__(
+        self, profile: Profile, admin_url: str, scratch: Path, pooler_url: str | None = None
+    ) -> None:
         self.profile = profile
+        self.pooler_url = pooler_url
         self.secret = secrets.token_urlsafe(48)
         self.big_url = make_url(admin_url).set(database="todo_bench").render_as_string(False)
         self.small_url = make_url(admin_url).set(database="todo_bench_small").render_as_string(False)
@@ -77,7 +84,13 @@ class Bench:
         self.results: dict[str, Any] = {}
 
     def server_env(self, database_url: str) -> dict[str, str]:
-        return {"APP_ENV": "production", "BETTER_AUTH_SECRET": self.secret, "DATABASE_URL": database_url}
+        env = {"APP_ENV": "production", "BETTER_AUTH_SECRET": self.secret, "DATABASE_URL": database_url}
+        if self.pooler_url is not None:
+            # The server reaches the same database through PgBouncer, as through Neon's pooled endpoint.
+            pooler = make_url(self.pooler_url)
+            url = make_url(database_url).set(host=pooler.host, port=pooler.port)
+            env |= {"DATABASE_URL": url.render_as_string(False), "DB_STATEMENT_CACHE_SIZE": "0"}
+        return env
 
     def run(self) -> dict[str, Any]:
         p = self.profile
@@ -221,15 +234,27 @@ def main() -> None:
         help="a PostgreSQL server where todo_bench and todo_bench_small may be (re)created",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument(
+        "--pgbouncer",
+        action="store_true",
+        help="serve through a local PgBouncer in transaction mode (results in latest-pgbouncer.*)",
+    )
     args = parser.parse_args()
     load.require_wrk()
-    with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
-        results = Bench(PROFILES[args.profile], args.admin_url, Path(scratch)).run()
-    results["profile"]["name"] = args.profile
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch, ExitStack() as stack:
+        pooler = None
+        if args.pgbouncer:
+            # Fewer server connections than the workers' pools hold: statements share them.
+            pooler = stack.enter_context(
+                running_pgbouncer(args.admin_url, pool_size=PGBOUNCER_SERVER_CONNECTIONS)
+            )
+        results = Bench(PROFILES[args.profile], args.admin_url, Path(scratch), pooler).run()
+    results["profile"]["name"] = args.profile + (" through PgBouncer" if args.pgbouncer else "")
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    name = "latest-pgbouncer" if args.pgbouncer else "latest"
+    (args.out / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
     table = markdown(results)
-    (args.out / "latest.md").write_text(table)
+    (args.out / f"{name}.md").write_text(table)
     print("\n" + table)
 
 
