@@ -115,14 +115,18 @@ class ConnectionGate:
         self.engine = engine
         self._slots = asyncio.Semaphore(capacity)
         self._timeout = timeout_seconds
+        self.waiting = 0
 
     async def connect(self) -> AsyncConnection:
         if self._slots.locked():
+            self.waiting += 1
             try:
                 async with asyncio.timeout(self._timeout):
                     await self._slots.acquire()
             except TimeoutError:
                 raise PoolTimeoutError(f"no database connection free within {self._timeout} s") from None
+            finally:
+                self.waiting -= 1
         else:
             await self._slots.acquire()
         try:

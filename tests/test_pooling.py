@@ -40,14 +40,25 @@ async def _serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
+async def _queued(app: FastAPI) -> None:
+    """Until a request waits at the gate: each pass yields one turn of the event loop, no timed wait."""
+    while app.state.gate.waiting == 0:  # noqa: ASYNC110 - the gate has no event to wait on, by design
+        await asyncio.sleep(0)
+
+
 async def test_a_full_pool_is_a_prompt_503_with_retry_after(postgres_url: str) -> None:
     settings = settings_for(postgres_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout_seconds=0.05)
     app = create_app(settings)
     async for client in _serving(app):
         held = RequestDatabase(app.state.gate)
         await held.execute(text("SELECT 1"))
+        waiting = asyncio.create_task(client.get(TASKS))
+        await asyncio.wait_for(_queued(app), timeout=5)
+        # While a request waits for a connection, the event loop goes on serving everything else.
+        assert (await client.get("/healthz")).status_code == 200
+        assert app.state.gate.waiting == 1
         # The bound only detects a stall; a request waits db_pool_timeout_seconds for a connection.
-        response = await asyncio.wait_for(client.get(TASKS), timeout=5)
+        response = await asyncio.wait_for(waiting, timeout=5)
         await held.close()
         assert response.status_code == 503
         assert response.headers["retry-after"] == "1"
