@@ -50,3 +50,4 @@ test: install
 
 include mk/client.mk
 include mk/fuzz.mk
+include mk/bench.mk

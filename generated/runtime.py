@@ -1280,11 +1280,40 @@ class InvalidRequest(Exception):
         self.status = status
 
 
-def _validator(schema_name: str) -> Draft202012Validator:
-    schema = {
-        "$ref": f"#/components/schemas/{schema_name}",
-        "components": CONTRACT["components"],
+SCHEMA_REF = "#/components/schemas/"
+
+
+def _inlined(node: Any, expanding: tuple[str, ...] = ()) -> Any:
+    """`node` with each `$ref` to a component schema replaced by the schema itself.
+
+    Resolving references is half of jsonschema's work on every request body; the contract's
+    schemas are not recursive, so they are resolved once here. A `$ref`'s sibling keywords stay
+    beside the target in an `allOf`, which reports the same errors as the `$ref` would.
+    """
+    if isinstance(node, list):
+        return [_inlined(item, expanding) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if not (isinstance(ref, str) and ref.startswith(SCHEMA_REF)):
+        return {key: _inlined(value, expanding) for key, value in node.items()}
+    name = ref.removeprefix(SCHEMA_REF)
+    if name in expanding:
+        raise ValueError(f"schema {name} is recursive")
+    target = _inlined(CONTRACT["components"]["schemas"][name], (*expanding, name))
+    siblings = {
+        key: _inlined(value, expanding) for key, value in node.items() if key != "$ref"
     }
+    return {"allOf": [target], **siblings} if siblings else target
+
+
+def _validator(schema_name: str) -> Draft202012Validator:
+    schema: dict[str, Any] = {"$ref": SCHEMA_REF + schema_name}
+    try:
+        schema = _inlined(schema)
+    except ValueError:
+        # A recursive schema keeps its references, resolved against the contract's components.
+        schema["components"] = CONTRACT["components"]
     return Draft202012Validator(
         schema, format_checker=Draft202012Validator.FORMAT_CHECKER
     )

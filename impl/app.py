@@ -16,10 +16,12 @@ from generated.routes import build_router
 from generated.runtime import CONTRACT
 from impl.auth import TokenVerifier, current_user
 from impl.auth.jwks import Clock
-from impl.db import create_engine, create_sessionmaker
+from impl.db import create_engine, create_gate
 from impl.errors import install_error_handlers
+from impl.gc_tuning import tune_garbage_collector
 from impl.settings import Settings
 from impl.tasks.handler import task_api
+from impl.verified_tokens import VerifiedTokens
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock = time.monotonic) -> FastAPI:
@@ -30,6 +32,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = time.monotoni
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        tune_garbage_collector()
         yield
         await verifier.aclose()
         await engine.dispose()
@@ -45,8 +48,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock = time.monotoni
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessionmaker = create_sessionmaker(engine)
-    app.state.verifier = verifier
+    app.state.gate = create_gate(engine, settings)
+    # Remembered no longer than the JWKS cache trusts its keys, so a withdrawn key stops working.
+    app.state.verifier = VerifiedTokens(
+        verifier, settings.jwt_leeway_seconds, max_age_seconds=settings.jwks_cache_ttl_seconds, clock=clock
+    )
     app.include_router(build_router(handler=task_api, current_user=current_user))
     install_error_handlers(app, settings.retry_after_seconds)
     _serve_contract(app)

@@ -21,6 +21,11 @@ class DatabaseUrl:
     def dialect(self) -> str:
         return self.url.get_backend_name()
 
+    @property
+    def behind_pooler(self) -> bool:
+        """Neon names its PgBouncer (transaction mode) endpoints `ep-name-123456-pooler.region…`."""
+        return "-pooler." in (self.url.host or "")
+
 
 def parse_database_url(raw: str) -> DatabaseUrl:
     url = make_url(raw.strip())

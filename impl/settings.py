@@ -14,6 +14,7 @@ from impl.db_url import DatabaseUrl, parse_database_url
 MIN_SECRET_LENGTH = 32
 # Only ever used with APP_ENV=development, which production refuses to run without a real secret.
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
+DEFAULT_STATEMENT_CACHE_SIZE = 100
 
 # The signing algorithms Better Auth's jwt plugin offers, plus their siblings of the same key types.
 AsymmetricAlgorithm = Literal[
@@ -44,12 +45,21 @@ class Settings(BaseSettings):
     jwks_min_refresh_interval_seconds: Annotated[float, Field(ge=0)] = 10.0
     jwks_fetch_timeout_seconds: Annotated[float, Field(gt=0, le=30)] = 2.0
 
+    # Per worker process. Ten connections keep a worker's event loop busy; extra "overflow"
+    # connections would be opened and closed under every burst, a PostgreSQL process fork each.
     db_pool_size: Annotated[int, Field(ge=1)] = 10
-    db_max_overflow: Annotated[int, Field(ge=0)] = 10
-    db_pool_timeout_seconds: Annotated[float, Field(gt=0)] = 1.0
+    db_max_overflow: Annotated[int, Field(ge=0)] = 0
+    # Longest wait, in arrival order, for a free connection before a 503: long enough for a burst of
+    # 1,000 clients to be served from the queue, far shorter than a client's or proxy's own timeout.
+    db_pool_timeout_seconds: Annotated[float, Field(gt=0)] = 5.0
     db_connect_timeout_seconds: Annotated[float, Field(gt=0)] = 1.0
     db_statement_timeout_seconds: Annotated[float, Field(gt=0)] = 5.0
     retry_after_seconds: Annotated[int, Field(ge=0)] = 1
+    # A pooled connection idle longer than this is pinged before use; busy ones skip the round trip.
+    db_ping_after_idle_seconds: Annotated[float, Field(ge=0)] = 10.0
+    # Prepared statements cached per connection; None: 0 behind a transaction-mode pooler (PgBouncer,
+    # Neon's "-pooler" endpoints), where a statement prepared on one server connection is gone on the next.
+    db_statement_cache_size: Annotated[int | None, Field(ge=0)] = None
 
     @field_validator("cors_origins", "jwt_algorithms", mode="before")
     @classmethod
@@ -142,3 +152,9 @@ class Settings(BaseSettings):
     @cached_property
     def database(self) -> DatabaseUrl:
         return parse_database_url(self.database_url)
+
+    @property
+    def statement_cache_size(self) -> int:
+        if self.db_statement_cache_size is not None:
+            return self.db_statement_cache_size
+        return 0 if self.database.behind_pooler else DEFAULT_STATEMENT_CACHE_SIZE

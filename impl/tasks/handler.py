@@ -8,16 +8,14 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, Response
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from generated import models
 from generated.interface import TaskApiHandler
-from impl.db import SessionDep
+from impl.db import DatabaseDep, RequestDatabase
 from impl.errors import NotFound
-from impl.tables import TaskRow
 from impl.tasks.cursor import Cursor, decode_cursor, encode_cursor, query_fingerprint
 from impl.tasks.mapping import editable_values, to_task
-from impl.tasks.repository import ListQuery, TaskRepository
+from impl.tasks.repository import ListQuery, TaskRecord, TaskRepository
 
 TASKS_PATH = "/api/tasks"
 COMPLETED_FILTER = {
@@ -34,18 +32,18 @@ SORT_VALUE_TYPES: dict[str, type[Any]] = {
 }
 
 
-def _found(row: TaskRow | None) -> models.Task:
+def _found(row: TaskRecord | None) -> models.Task:
     if row is None:
         raise NotFound()
     return to_task(row)
 
 
 class TaskApi:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, database: RequestDatabase) -> None:
+        self._database = database
 
     def _tasks(self, user_id: str) -> TaskRepository:
-        return TaskRepository(self._session, user_id)
+        return TaskRepository(self._database, user_id)
 
     async def list_tasks(
         self,
@@ -67,7 +65,6 @@ class TaskApi:
         page, more = rows[:limit], len(rows) > limit
         if more:
             last = page[-1]
-            assert last.id is not None
             next_cursor = encode_cursor(Cursor(getattr(last, sort_key), last.id), fingerprint)
             params = {"status": status.value, "sort": sort.value, "q": q, "tag": tag, "limit": limit}
             query_string = urlencode(
@@ -111,12 +108,14 @@ class TaskApi:
         return models.Health(status=models.Status.ok)
 
     async def get_readiness(self, *, response: Response) -> models.Health:
-        await self._session.execute(text("SELECT 1"))
+        await self._database.execute(text("SELECT 1"))
         return models.Health(status=models.Status.ok)
 
 
-def task_api(session: SessionDep) -> TaskApiHandler:
-    return TaskApi(session)
+# Async on purpose: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request
+# that also caps concurrency at the pool's 40 threads.
+async def task_api(database: DatabaseDep) -> TaskApiHandler:
+    return TaskApi(database)
 
 
 TaskApiDep = Annotated[TaskApiHandler, Depends(task_api)]

@@ -7,7 +7,7 @@ from typing import Any
 
 from generated import models
 from generated.runtime import FieldError, InvalidRequest
-from impl.tables import TaskRow
+from impl.tasks.repository import TaskRecord
 
 PRIORITY_RANK = {models.Priority.low: 1, models.Priority.medium: 2, models.Priority.high: 3}
 PRIORITY_BY_RANK = {rank: priority for priority, rank in PRIORITY_RANK.items()}
@@ -17,20 +17,22 @@ CONTRACT_WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2028\u2029\u202f\u205f\u3000\ufe
 )
 
 
-def to_task(row: TaskRow) -> models.Task:
-    assert row.id is not None
+def to_task(row: TaskRecord) -> models.Task:
+    # By position, in ROW_COLUMNS order: a page of 50 rows read by attribute name costs as much
+    # CPU as validating the 50 models.
+    id_, user_id, title, description, completed, completed_at, due_at, priority, tags, created, updated = row
     return models.Task(
-        id=row.id,
-        user_id=row.user_id,
-        title=row.title,
-        description=row.description,
-        completed=row.completed,
-        completed_at=row.completed_at,
-        due_at=row.due_at,
-        priority=PRIORITY_BY_RANK[row.priority],
-        tags=row.tags,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+        id=id_,
+        user_id=user_id,
+        title=title,
+        description=description,
+        completed=completed,
+        completed_at=completed_at,
+        due_at=due_at,
+        priority=PRIORITY_BY_RANK[priority],
+        tags=tags,
+        created_at=created,
+        updated_at=updated,
     )
 
 

@@ -9,11 +9,15 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Row,
+    Table,
     and_,
+    bindparam,
     case,
     delete,
     exists,
     func,
+    insert,
     literal,
     not_,
     or_,
@@ -22,23 +26,45 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.expression import type_coerce
-from sqlmodel import col
 
+from impl.db import RequestDatabase
 from impl.tables import TaskRow
 from impl.tasks.cursor import Cursor
 
+# Plain rows of the table, not ORM instances: a page of 50 ORM objects costs more CPU than the query.
+TASKS: Table = TaskRow.__table__  # type: ignore[attr-defined]
+C = TASKS.c
+TaskRecord = Row[*tuple[Any, ...]]
+# Every statement returns whole rows in the table's column order, which mapping.to_task relies on.
+ROW_COLUMNS = (
+    "id",
+    "user_id",
+    "title",
+    "description",
+    "completed",
+    "completed_at",
+    "due_at",
+    "priority",
+    "tags",
+    "created_at",
+    "updated_at",
+)
+assert tuple(C.keys()) == ROW_COLUMNS, "impl/tables.py changed the column order"
+
 # The contract's sort keys; a leading "-" means descending. Ties break on id in the same direction.
-SORT_COLUMNS: dict[str, Any] = {
-    "created_at": col(TaskRow.created_at),
-    "updated_at": col(TaskRow.updated_at),
-    "title": col(TaskRow.title),
-    "due_at": col(TaskRow.due_at),
-    "priority": col(TaskRow.priority),
-}
+SORT_KEYS = ("created_at", "updated_at", "title", "due_at", "priority")
+SORT_COLUMNS: dict[str, Any] = {key: C[key] for key in SORT_KEYS}
 NULLABLE_SORT_KEYS = {"due_at"}
+
+# The single-task statements are built once: building one (and its cache key) per request costs
+# more than executing it. Each is scoped to the caller's user id.
+# (Parameter names must differ from column names, which UPDATE reserves for its SET clause.)
+_ONE = and_(C.user_id == bindparam("owner"), C.id == bindparam("task_id"))
+GET = select(TASKS).where(_ONE)
+DELETE = delete(TASKS).where(_ONE).returning(C.id)
+INSERT = insert(TASKS).returning(*C)
 
 
 @dataclass(frozen=True)
@@ -59,62 +85,60 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _completion(target: ColumnElement[bool], at: datetime) -> dict[str, Any]:
+def _completion(target: ColumnElement[bool], at: Any) -> dict[str, Any]:
     """`completed` set to `target`; `completed_at` kept if it already was complete, else now or NULL."""
-    kept_or_now = case((col(TaskRow.completed), col(TaskRow.completed_at)), else_=at)
+    kept_or_now = case((C.completed, C.completed_at), else_=at)
     return {"completed": target, "completed_at": case((target, kept_or_now), else_=None)}
 
 
+_AT = bindparam("at", type_=C.updated_at.type)
+TOGGLE = (
+    update(TASKS).where(_ONE).values({**_completion(not_(C.completed), _AT), "updated_at": _AT}).returning(*C)
+)
+
+
 class TaskRepository:
-    def __init__(self, session: AsyncSession, user_id: str) -> None:
-        self._session = session
+    def __init__(self, database: RequestDatabase, user_id: str) -> None:
+        self._database = database
         self._user_id = user_id
 
     def owned_by(self) -> ColumnElement[bool]:
-        return col(TaskRow.user_id) == self._user_id
+        return C.user_id == self._user_id
 
-    def _one(self, task_id: int) -> ColumnElement[bool]:
-        return and_(self.owned_by(), col(TaskRow.id) == task_id)
+    def _one(self, task_id: int) -> dict[str, Any]:
+        return {"owner": self._user_id, "task_id": task_id}
 
-    async def create(self, values: dict[str, Any]) -> TaskRow:
+    async def create(self, values: dict[str, Any]) -> TaskRecord:
+        """One INSERT … RETURNING, the new row as stored."""
         at = now()
-        row = TaskRow(user_id=self._user_id, created_at=at, updated_at=at, **values)
-        self._session.add(row)
-        await self._session.flush()
-        return row
+        row = {"completed": False, **values, "user_id": self._user_id, "created_at": at, "updated_at": at}
+        return (await self._database.execute(INSERT, row)).one()
 
-    async def get(self, task_id: int) -> TaskRow | None:
-        result = await self._session.scalars(select(TaskRow).where(self._one(task_id)))
-        return result.one_or_none()
+    async def get(self, task_id: int) -> TaskRecord | None:
+        return (await self._database.execute(GET, self._one(task_id))).first()
 
-    async def update(self, task_id: int, values: dict[str, Any]) -> TaskRow | None:
+    async def update(self, task_id: int, values: dict[str, Any]) -> TaskRecord | None:
         """One atomic UPDATE … RETURNING: concurrent updates of other fields are never lost."""
         at = now()
         if "completed" in values:
             values = {**values, **_completion(_literal_bool(values.pop("completed")), at)}
-        return await self._update(task_id, {**values, "updated_at": at})
+        statement = update(TASKS).where(_ONE).values({**values, "updated_at": at}).returning(*C)
+        return (await self._database.execute(statement, self._one(task_id))).first()
 
-    async def set_completion(self, task_id: int, completed: bool | None) -> TaskRow | None:
+    async def set_completion(self, task_id: int, completed: bool | None) -> TaskRecord | None:
         """Set completion, or toggle it when `completed` is None, in one statement."""
-        at = now()
-        target = not_(col(TaskRow.completed)) if completed is None else _literal_bool(completed)
-        return await self._update(task_id, {**_completion(target, at), "updated_at": at})
-
-    async def _update(self, task_id: int, values: dict[str, Any]) -> TaskRow | None:
-        statement = update(TaskRow).where(self._one(task_id)).values(values).returning(TaskRow)
-        result = await self._session.scalars(
-            statement, execution_options={"synchronize_session": False, "populate_existing": True}
-        )
-        return result.one_or_none()
+        if completed is None:
+            return (await self._database.execute(TOGGLE, {**self._one(task_id), "at": now()})).first()
+        return await self.update(task_id, {"completed": completed})
 
     async def delete(self, task_id: int) -> bool:
-        result = await self._session.execute(
-            delete(TaskRow).where(self._one(task_id)).returning(col(TaskRow.id))
-        )
-        return result.first() is not None
+        return (await self._database.execute(DELETE, self._one(task_id))).first() is not None
 
-    async def list(self, query: ListQuery) -> list[TaskRow]:
+    async def list(self, query: ListQuery) -> list[TaskRecord]:
         """Up to `limit + 1` rows after the cursor, so the caller knows whether a next page exists."""
+        return list((await self._database.execute(self.list_statement(query))).all())
+
+    def list_statement(self, query: ListQuery) -> Select[Any]:
         statement = self._filtered(query)
         column = SORT_COLUMNS[query.sort.lstrip("-")]
         descending = query.sort.startswith("-")
@@ -123,36 +147,32 @@ class TaskRepository:
         ordering = column.desc() if descending else column.asc()
         if query.sort.lstrip("-") in NULLABLE_SORT_KEYS:
             ordering = ordering.nulls_last()
-        tie_breaker = col(TaskRow.id).desc() if descending else col(TaskRow.id).asc()
-        statement = statement.order_by(ordering, tie_breaker).limit(query.limit + 1)
-        return list((await self._session.scalars(statement)).all())
+        tie_breaker = C.id.desc() if descending else C.id.asc()
+        return statement.order_by(ordering, tie_breaker).limit(query.limit + 1)
 
-    def _filtered(self, query: ListQuery) -> Select[TaskRow]:
-        statement = select(TaskRow).where(self.owned_by())
+    def _filtered(self, query: ListQuery) -> Select[Any]:
+        statement = select(TASKS).where(self.owned_by())
         if query.completed is not None:
-            statement = statement.where(col(TaskRow.completed) == query.completed)
+            statement = statement.where(C.completed == query.completed)
         if query.search is not None:
             pattern = f"%{_escape_like(query.search)}%"
             statement = statement.where(
-                or_(
-                    col(TaskRow.title).ilike(pattern, escape="\\"),
-                    col(TaskRow.description).ilike(pattern, escape="\\"),
-                )
+                or_(C.title.ilike(pattern, escape="\\"), C.description.ilike(pattern, escape="\\"))
             )
         if query.tag is not None:
             statement = statement.where(self._has_tag(query.tag))
         return statement
 
     def _has_tag(self, tag: str) -> ColumnElement[bool]:
-        if self._session.get_bind().dialect.name == "postgresql":
-            return type_coerce(TaskRow.tags, JSONB).contains([tag])
-        element = func.json_each(TaskRow.tags).table_valued("value")
+        if self._database.dialect == "postgresql":
+            return type_coerce(C.tags, JSONB).contains([tag])
+        element = func.json_each(C.tags).table_valued("value")
         return exists(select(element.c.value).where(element.c.value == tag))
 
     @staticmethod
     def _after(query: ListQuery, column: Any, descending: bool, cursor: Cursor) -> ColumnElement[bool]:
         beyond = operator.lt if descending else operator.gt
-        task_id = col(TaskRow.id)
+        task_id = C.id
         if query.sort.lstrip("-") not in NULLABLE_SORT_KEYS:
             return beyond(tuple_(column, task_id), tuple_(cursor.value, cursor.task_id))  # type: ignore[no-any-return]
         # NULLs sort last in both directions, so they follow every non-null value.

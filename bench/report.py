@@ -1,0 +1,119 @@
+"""The results as a Markdown report, with each target of the performance issue checked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+RSS_LIMIT_MB = 250
+
+
+def _ms(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _ratio(part: float, whole: float) -> str:
+    return f"{100 * part / whole:.0f} %" if whole else "–"
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def closed_loop_table(results: dict[str, Any]) -> list[str]:
+    ceiling = results["ceiling"]["runs"]
+    lines = [
+        "| operation | connections | req/s | of ceiling | p50 ms | p95 ms | p99 ms | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    rows = [("ceiling", runs) for runs in [ceiling]] + list(results["closed_loop"].items())
+    for op, runs in rows:
+        for connections, run in runs.items():
+            share = _ratio(run["rps"], ceiling[connections]["rps"])
+            lines.append(
+                f"| {op} | {connections} | {run['rps']:,.0f} | {share} "
+                f"| {_ms(run['p50_ms'])} | {_ms(run['p95_ms'])} | {_ms(run['p99_ms'])} | {run['errors']} |"
+            )
+    return lines
+
+
+def mix_table(results: dict[str, Any]) -> list[str]:
+    mix = results["mix"]
+    lines = [
+        "| operation | connections | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for run in [*mix["by_op"], mix["overall"]]:
+        lines.append(
+            f"| {run['op']} | {run['connections']} | {run['requests']:,} | {run['rps']:,.0f} "
+            f"| {_ms(run['p50_ms'])} | {_ms(run['p95_ms'])} | {_ms(run['p99_ms'])} | {_ms(run['max_ms'])} "
+            f"| {run['errors']} |"
+        )
+    return lines
+
+
+def targets(results: dict[str, Any]) -> list[str]:
+    closed, ceiling = results["closed_loop"], results["ceiling"]["runs"]
+    overall = results["mix"]["overall"]
+    low, high = sorted(ceiling, key=int)[0], sorted(ceiling, key=int)[-1]
+    lines = [
+        "| target | measured | |",
+        "| --- | --- | --- |",
+        f"| scenario 3: p95 < 50 ms, p99 < 100 ms, no errors | p95 {_ms(overall['p95_ms'])} ms, "
+        f"p99 {_ms(overall['p99_ms'])} ms, {overall['errors']} errors "
+        f"| {_verdict(overall['p95_ms'] < 50 and overall['p99_ms'] < 100 and overall['errors'] == 0)} |",
+    ]
+    for op in ("list", "create"):
+        share = closed[op][low]["rps"] / ceiling[low]["rps"]
+        lines.append(
+            f"| {op}, closed loop at {low}: ≥ 30 % of the ceiling | {100 * share:.0f} % "
+            f"| {_verdict(share >= 0.3)} |"
+        )
+    kept = {op: runs[high]["rps"] / runs[low]["rps"] for op, runs in closed.items()}
+    errors = sum(runs[high]["errors"] for runs in closed.values())
+    worst = min(kept, key=lambda op: kept[op])
+    lines.append(
+        f"| {high} connections: ≥ 80 % of the {low}-connection req/s, no errors | lowest {worst} "
+        f"{100 * kept[worst]:.0f} %, {errors} errors | {_verdict(kept[worst] >= 0.8 and errors == 0)} |"
+    )
+    small, big = results["growth_small"], closed["list"][low]
+    growth = big["p50_ms"] / small["p50_ms"]
+    lines.append(
+        f"| list p50 at {results['seed_seconds']['rows']:,} rows within 1.2x of 10,000 rows "
+        f"| {_ms(big['p50_ms'])} vs {_ms(small['p50_ms'])} ms ({growth:.2f}x) | {_verdict(growth <= 1.2)} |"
+    )
+    rss = results["api_peak_worker_rss_mb"]
+    lines.append(f"| worker RSS < {RSS_LIMIT_MB} MB | peak {rss:.0f} MB | {_verdict(rss < RSS_LIMIT_MB)} |")
+    return lines
+
+
+def markdown(results: dict[str, Any]) -> str:
+    m, seed = results["machine"], results["seed_seconds"]
+    profile = results["profile"]
+    lines = [
+        f"## Benchmark ({profile.get('name', '?')}): {m['at']}, commit {m['commit']}"
+        + (" (uncommitted changes)" if m["dirty"] else ""),
+        "",
+        f"{m['cores']} cores, Python {m['python']}, Linux {m['kernel']}; load average "
+        f"{m['loadavg_start'][0]:.2f} at the start, {m['loadavg_end'][0]:.2f} at the end. "
+        f"{seed['rows']:,} tasks of {profile['users']:,} users seeded in {seed['big']} s; "
+        f"each closed-loop run {profile['seconds']} s, the mix {profile['mix_seconds']} s.",
+        "",
+        "### Targets",
+        "",
+        *targets(results),
+        "",
+        "### Closed loop (scenario 1 and 2)",
+        "",
+        *closed_loop_table(results),
+        "",
+        f"### {profile['mix_users']:,} users, about one request a second each (scenario 3)",
+        "",
+        *mix_table(results),
+        "",
+        f"List at 10,000 rows: {results['growth_small']['rps']:,.0f} req/s, p50 "
+        f"{_ms(results['growth_small']['p50_ms'])} ms, p95 {_ms(results['growth_small']['p95_ms'])} ms. "
+        f"Peak worker RSS: API {results['api_peak_worker_rss_mb']:.0f} MB, ceiling "
+        f"{results['ceiling']['peak_worker_rss_mb']:.0f} MB.",
+        "",
+    ]
+    return "\n".join(lines)

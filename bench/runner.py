@@ -1,0 +1,262 @@
+"""`make bench` / `make bench-quick`: seed, serve as in production, load with wrk, report.
+
+    python -m bench.runner --profile full    # 10,000 users x 100 tasks, ~10 minutes
+    python -m bench.runner --profile quick   # 1,000 users x 100 tasks, < 2 minutes
+    python -m bench.runner --pgbouncer       # the same through a transaction-mode PgBouncer
+
+Scenarios: (1) the ceiling, FastAPI answering a constant body on the same server options;
+(2) closed-loop throughput per operation at 10 and 1,000 connections; (3) 1,000 users each sending
+about one request a second in a realistic mix; plus list latency at 10,000 rows against the full
+data set. Results go to bench/results/latest.json and latest.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import subprocess
+import tempfile
+import time
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import jwt
+from sqlalchemy.engine import make_url
+
+from bench import load
+from bench.load import Load
+from bench.report import markdown
+from bench.seed import STABLE_TASKS, seed, user_id
+from bench.server import ROOT, RunningServer, running_server
+from impl.serve import default_workers
+from tests.pgbouncer import running_pgbouncer
+
+OPERATIONS = ("list", "get", "create", "patch", "toggle", "delete")
+# Scenario 3: connections per operation group, in the mix's proportions (60/15/10/10/5 %).
+MIX = {"list_mix": 0.60, "get": 0.15, "create": 0.10, "update": 0.10, "delete": 0.05}
+USER_PACE_MS = 1000
+PGBOUNCER_SERVER_CONNECTIONS = 8
+
+
+@dataclass(frozen=True)
+class Profile:
+    users: int
+    tasks: int
+    small_users: int
+    seconds: float
+    mix_seconds: float
+    mix_users: int = 1000
+    concurrency: tuple[int, ...] = (10, 1000)
+
+
+PROFILES = {
+    "full": Profile(users=10_000, tasks=100, small_users=100, seconds=15, mix_seconds=60),
+    "quick": Profile(users=1_000, tasks=100, small_users=100, seconds=4, mix_seconds=15),
+}
+
+
+def write_tokens(path: Path, secret: str, users: int) -> None:
+    expires = datetime.now(UTC) + timedelta(hours=6)
+    with path.open("w") as out:
+        for u in range(users):
+            out.write(jwt.encode({"sub": user_id(u), "exp": expires}, secret, algorithm="HS256") + "\n")
+
+
+class Bench:
+    def __init__(
+        self, profile: Profile, admin_url: str, scratch: Path, pooler_url: str | None = None
+    ) -> None:
+        self.profile = profile
+        self.pooler_url = pooler_url
+        self.secret = secrets.token_urlsafe(48)
+        self.big_url = make_url(admin_url).set(database="todo_bench").render_as_string(False)
+        self.small_url = make_url(admin_url).set(database="todo_bench_small").render_as_string(False)
+        self.tokens = scratch / "tokens.txt"
+        self.small_tokens = scratch / "small_tokens.txt"
+        self.workers = default_workers()
+        self.deleted = 0
+        self.results: dict[str, Any] = {}
+
+    def server_env(self, database_url: str) -> dict[str, str]:
+        env = {"APP_ENV": "production", "BETTER_AUTH_SECRET": self.secret, "DATABASE_URL": database_url}
+        if self.pooler_url is not None:
+            # The server reaches the same database through PgBouncer, as through Neon's pooled endpoint.
+            pooler = make_url(self.pooler_url)
+            url = make_url(database_url).set(host=pooler.host, port=pooler.port)
+            env |= {"DATABASE_URL": url.render_as_string(False), "DB_STATEMENT_CACHE_SIZE": "0"}
+        return env
+
+    def run(self) -> dict[str, Any]:
+        p = self.profile
+        started = time.monotonic()
+        self.results["machine"] = machine()
+        self.results["profile"] = asdict(p)
+        self.results["seed_seconds"] = {
+            "rows": p.users * p.tasks,
+            "big": round(seed(self.big_url, p.users, p.tasks), 1),
+            "small": round(seed(self.small_url, p.small_users, p.tasks), 1),
+        }
+        write_tokens(self.tokens, self.secret, p.users)
+        write_tokens(self.small_tokens, self.secret, p.small_users)
+        self.results["ceiling"] = self.ceiling()
+        self.results["growth_small"] = self.growth_baseline()
+        self.results.update(self.api())
+        self.results["machine"]["loadavg_end"] = list(os.getloadavg())
+        self.results["total_seconds"] = round(time.monotonic() - started, 1)
+        return self.results
+
+    def ceiling(self) -> dict[str, Any]:
+        with running_server("bench.ceiling", {}, "/ceiling", self.workers) as server:
+            load.run(
+                [Load("ceiling", 10, 2)], server.probe_url, self.tokens, self.profile.tasks, STABLE_TASKS
+            )
+            runs = {
+                str(c): self.one(Load("ceiling", c, self.profile.seconds), server)
+                for c in self.profile.concurrency
+            }
+            return {"runs": runs, "peak_worker_rss_mb": round(server.memory.peak_worker_mb, 1)}
+
+    def growth_baseline(self) -> dict[str, Any]:
+        """List latency on 10,000 rows, to set against the same load on the full data set."""
+        with running_server("impl.serve", self.server_env(self.small_url), "/readyz", self.workers) as server:
+            self.warm_up(server, self.small_tokens)
+            return load.run(
+                [Load("list", 10, self.profile.seconds)],
+                server.base_url,
+                self.small_tokens,
+                self.profile.tasks,
+                STABLE_TASKS,
+            )[0]
+
+    def api(self) -> dict[str, Any]:
+        p = self.profile
+        with running_server("impl.serve", self.server_env(self.big_url), "/readyz", self.workers) as server:
+            self.warm_up(server, self.tokens)
+            closed: dict[str, dict[str, Any]] = {}
+            for op in OPERATIONS:
+                closed[op] = {str(c): self.one(self.load(op, c, p.seconds), server) for c in p.concurrency}
+            mix = self.mix(server)
+            return {
+                "closed_loop": closed,
+                "mix": mix,
+                "api_peak_worker_rss_mb": round(server.memory.peak_worker_mb, 1),
+            }
+
+    def warm_up(self, server: RunningServer, tokens: Path) -> None:
+        # Fills the connection pools and statement caches, so the first run does not pay for them.
+        warm = [Load("list", 20, 2), Load("get", 20, 2)]
+        load.run(warm, server.base_url, tokens, self.profile.tasks, STABLE_TASKS)
+        server.settle()
+
+    def load(self, op: str, connections: int, seconds: float, **kwargs: Any) -> Load:
+        if op == "delete":
+            kwargs["delete_offset"] = self.deleted
+        return Load(op, connections, seconds, **kwargs)
+
+    def one(self, spec: Load, server: RunningServer) -> dict[str, Any]:
+        url = server.probe_url if spec.op == "ceiling" else server.base_url
+        result = load.run([spec], url, self.tokens, self.profile.tasks, STABLE_TASKS)[0]
+        server.settle()
+        self.spent(spec, result)
+        print(_line(result), flush=True)
+        return result
+
+    def spent(self, spec: Load, result: dict[str, Any]) -> None:
+        if spec.op == "delete":
+            # Requests still in flight when wrk stopped may have been served too.
+            self.deleted += result["requests"] + spec.connections
+        capacity = self.profile.users * (self.profile.tasks - STABLE_TASKS)
+        if self.deleted > capacity:
+            raise SystemExit(f"the delete runs used {self.deleted} of {capacity} deletable tasks: seed more")
+
+    def mix(self, server: RunningServer) -> dict[str, Any]:
+        p = self.profile
+        specs = [
+            self.load(
+                op, max(1, round(p.mix_users * share)), p.mix_seconds, pace_ms=USER_PACE_MS, histogram=True
+            )
+            for op, share in MIX.items()
+        ]
+        results = load.run(specs, server.base_url, self.tokens, p.tasks, STABLE_TASKS)
+        for spec, result in zip(specs, results, strict=True):
+            self.spent(spec, result)
+        overall: dict[str, Any] = {
+            "op": "all",
+            "connections": sum(s.connections for s in specs),
+            "requests": sum(r["requests"] for r in results),
+            "rps": round(sum(r["rps"] for r in results), 1),
+            "errors": sum(r["errors"] for r in results),
+            **load.merged_percentiles([r.pop("histogram") for r in results]),
+        }
+        for result in [*results, overall]:
+            print(_line(result), flush=True)
+        return {"by_op": results, "overall": overall}
+
+
+def _line(result: dict[str, Any]) -> str:
+    return (
+        f"{result['op']:>9} c={result['connections']:<5} {result['rps']:>8.1f} req/s  "
+        f"p50 {result['p50_ms']:>7.2f}  p95 {result['p95_ms']:>7.2f}  p99 {result['p99_ms']:>7.2f} ms  "
+        f"errors {result['errors']}"
+    )
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+        "loadavg_start": list(os.getloadavg()),
+        "commit": _git("rev-parse", "--short", "HEAD"),
+        "dirty": bool(_git("status", "--porcelain")),
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
+    ).stdout.strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="quick")
+    parser.add_argument(
+        "--admin-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        help="a PostgreSQL server where todo_bench and todo_bench_small may be (re)created",
+    )
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument(
+        "--pgbouncer",
+        action="store_true",
+        help="serve through a local PgBouncer in transaction mode (results in latest-pgbouncer.*)",
+    )
+    args = parser.parse_args()
+    load.require_wrk()
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch, ExitStack() as stack:
+        pooler = None
+        if args.pgbouncer:
+            # Fewer server connections than the workers' pools hold: statements share them.
+            pooler = stack.enter_context(
+                running_pgbouncer(args.admin_url, pool_size=PGBOUNCER_SERVER_CONNECTIONS)
+            )
+        results = Bench(PROFILES[args.profile], args.admin_url, Path(scratch), pooler).run()
+    results["profile"]["name"] = args.profile + (" through PgBouncer" if args.pgbouncer else "")
+    args.out.mkdir(parents=True, exist_ok=True)
+    name = "latest-pgbouncer" if args.pgbouncer else "latest"
+    (args.out / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
+    table = markdown(results)
+    (args.out / f"{name}.md").write_text(table)
+    print("\n" + table)
+
+
+if __name__ == "__main__":
+    main()

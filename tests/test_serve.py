@@ -1,0 +1,37 @@
+"""The production server command: one worker per core, uvloop and httptools, no access log."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+import uvicorn
+
+from impl import serve
+
+
+def test_workers_default_to_the_cores_this_process_may_use() -> None:
+    assert serve.default_workers({}) == len(os.sched_getaffinity(0))
+    assert serve.default_workers({"WEB_CONCURRENCY": "3"}) == 3
+    assert serve.default_workers({"WEB_CONCURRENCY": "0"}) == 1
+
+
+def test_serve_runs_uvicorn_with_the_production_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append((app, options)))
+    monkeypatch.setenv("WEB_CONCURRENCY", "2")
+
+    serve.serve(serve.PRODUCT_APP, ["--port", "9000"])
+    serve.serve("bench.ceiling:app", ["--host", "127.0.0.1", "--workers", "1"])
+
+    (app, options), (_, ceiling) = calls
+    assert app == "impl.main:app"
+    assert options | {"workers": 0} == serve.server_options("0.0.0.0", 9000, 0)
+    assert (options["workers"], options["loop"], options["http"], options["access_log"]) == (
+        2,
+        "uvloop",
+        "httptools",
+        False,
+    )
+    assert (ceiling["host"], ceiling["workers"]) == ("127.0.0.1", 1)
