@@ -120,9 +120,10 @@ class TaskRepository:
     async def update(self, task_id: int, values: dict[str, Any]) -> TaskRecord | None:
         """One atomic UPDATE … RETURNING: concurrent updates of other fields are never lost."""
         at = now()
+        changes = {name: value for name, value in values.items() if name != "completed"}
         if "completed" in values:
-            values = {**values, **_completion(_literal_bool(values.pop("completed")), at)}
-        statement = update(TASKS).where(_ONE).values({**values, "updated_at": at}).returning(*C)
+            changes |= _completion(literal(values["completed"]), at)
+        statement = update(TASKS).where(_ONE).values({**changes, "updated_at": at}).returning(*C)
         return (await self._database.execute(statement, self._one(task_id))).first()
 
     async def set_completion(self, task_id: int, completed: bool | None) -> TaskRecord | None:
@@ -184,6 +185,3 @@ class TaskRepository:
             column.is_(None),
         )
 
-
-def _literal_bool(value: bool) -> ColumnElement[bool]:
-    return literal(value)
