@@ -184,4 +184,3 @@ class TaskRepository:
             and_(column == cursor.value, beyond(task_id, cursor.task_id)),
             column.is_(None),
         )
-
