@@ -25,21 +25,11 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import make_url
 
+from impl.tasks.repository import ROW_COLUMNS
+
 ROOT = Path(__file__).resolve().parent.parent
 STABLE_TASKS = 60
-COLUMNS = (
-    "id",
-    "user_id",
-    "title",
-    "description",
-    "completed",
-    "completed_at",
-    "due_at",
-    "priority",
-    "tags",
-    "created_at",
-    "updated_at",
-)
+COLUMNS = ROW_COLUMNS  # COPY writes whole rows in the table's own column order
 VERBS = ["Buy", "Call", "Email", "Fix", "Book", "Review", "Plan", "Clean", "Pay", "Write", "Order", "Renew"]
 OBJECTS = [
     "milk",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -16,18 +15,14 @@ from pathlib import Path
 
 import httpx
 
+from tests.live_server import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_DEADLINE_SECONDS = 60
 SAMPLE_INTERVAL_SECONDS = 0.5
 SETTLE_DEADLINE_SECONDS = 30
 SETTLE_QUICK_SECONDS = 0.05
 SETTLE_QUICK_ANSWERS = 5
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _rss_bytes(pid: int) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -14,13 +13,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from tests.live_server import free_port
+
 STARTUP_DEADLINE_SECONDS = 10
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _config(directory: Path, port: int, upstream_host: str, upstream_port: int, pool_size: int) -> Path:
@@ -48,7 +43,7 @@ def running_pgbouncer(upstream_url: str, pool_size: int = 2) -> Iterator[str]:
     if binary is None:
         raise FileNotFoundError("pgbouncer")
     upstream = make_url(upstream_url)
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory(prefix="pgbouncer-") as scratch:
         config = _config(Path(scratch), port, upstream.host or "127.0.0.1", upstream.port or 5432, pool_size)
         # PgBouncer refuses to run as root; it drops to an unprivileged user itself when asked.

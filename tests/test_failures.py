@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from impl.app import create_app
 from tests.conftest import settings_for
+from tests.live_server import free_port
 from tests.support import auth, create_postgres_database, drop_postgres_database
 from tests.test_tasks import TASKS
 
@@ -55,15 +56,11 @@ def silent_port() -> Iterator[int]:
     listener.close()
 
 
-def _refused_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(params=["refused", "silent"])
 async def unreachable_app(request: pytest.FixtureRequest, silent_port: int) -> AsyncIterator[FastAPI]:
-    port = _refused_port() if request.param == "refused" else silent_port
+    port = (
+        free_port()
+    )  # just released, so nothing listens there if request.param == "refused" else silent_port
     app = create_app(settings_for(f"postgresql://nobody@127.0.0.1:{port}/todo"))
     async with app.router.lifespan_context(app):
         yield app

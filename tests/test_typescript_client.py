@@ -12,20 +12,19 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, NoReturn
 
-import httpx
 import jwt
 import pytest
+
+from tests.live_server import ServerNotReady, free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENT_DIR = ROOT / "clients" / "typescript"
@@ -108,34 +107,16 @@ def node() -> Node:
     return Node(node, npm)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _log_text(log: IO[bytes]) -> str:
     log.seek(0)
     return _text(log.read())
 
 
-def _wait_until_serving(
-    process: subprocess.Popen[bytes],
-    base_url: str,
-    log: IO[bytes],
-) -> None:
-    deadline = time.monotonic() + STARTUP_DEADLINE_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server exited with {process.returncode}:\n{_log_text(log)}")
-        try:
-            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            # Not listening yet; the next attempt blocks up to its own timeout.
-            time.sleep(0.05)
-    timeout = f"no answer on {base_url} within {STARTUP_DEADLINE_SECONDS}s"
-    pytest.fail(f"{timeout}:\n{_log_text(log)}")
+def _wait_until_serving(process: subprocess.Popen[bytes], base_url: str, log: IO[bytes]) -> None:
+    try:
+        wait_until_serving(process, f"{base_url}/healthz", deadline_seconds=STARTUP_DEADLINE_SECONDS)
+    except ServerNotReady as exc:
+        pytest.fail(f"{exc}:\n{_log_text(log)}")
 
 
 class LiveServer:
@@ -162,7 +143,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "BETTER_AUTH_SECRET": secret,
     }
     _run([sys.executable, "-m", "alembic", "upgrade", "head"], env=env, cwd=ROOT)
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     command = [
         sys.executable,

@@ -16,7 +16,6 @@ import asyncio
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -27,8 +26,7 @@ from datetime import timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-import httpx
-
+from tests.live_server import free_port, wait_until_serving
 from tests.support import (
     ROOT,
     create_postgres_database,
@@ -53,12 +51,6 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-time", type=int, default=120, help="Schemathesis time budget in seconds")
     parser.add_argument("--workers", type=int, default=2, help="concurrent Schemathesis workers")
     return parser.parse_args(argv)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager
@@ -86,13 +78,13 @@ def _migrate(env: dict[str, str]) -> None:
 
 @contextmanager
 def _server(env: dict[str, str], log_path: Path) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "uvicorn", "impl.main:app", "--host", "127.0.0.1", "--port", str(port)]
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_healthy(process, base_url)
+        wait_until_serving(process, f"{base_url}/healthz", deadline_seconds=STARTUP_DEADLINE_SECONDS)
         yield base_url
     finally:
         process.terminate()
@@ -101,20 +93,6 @@ def _server(env: dict[str, str], log_path: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-def _wait_until_healthy(process: subprocess.Popen[bytes], base_url: str) -> None:
-    deadline = time.monotonic() + STARTUP_DEADLINE_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with status {process.returncode} while starting")
-        try:
-            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            # Not listening yet; each attempt is bounded by its own timeout and the overall deadline.
-            time.sleep(HEALTH_POLL_INTERVAL_SECONDS)
-    raise TimeoutError(f"the server did not answer /healthz on {base_url} within {STARTUP_DEADLINE_SECONDS}s")
 
 
 def _write_auth_file(directory: Path, secret: str, lifetime_seconds: int) -> Path:
