@@ -18,7 +18,6 @@ from impl.auth import TokenVerifier, current_user
 from impl.auth.jwks import Clock
 from impl.db import create_engine, create_gate
 from impl.errors import install_error_handlers
-from impl.gc_tuning import tune_garbage_collector
 from impl.settings import Settings
 from impl.tasks.handler import task_api
 from impl.verified_tokens import VerifiedTokens
@@ -32,7 +31,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = time.monotoni
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        tune_garbage_collector()
         yield
         await verifier.aclose()
         await engine.dispose()

@@ -1,4 +1,4 @@
-"""Garbage collector settings for a server process, applied once its app has started.
+"""Garbage collector settings for a server process, applied once its app has been built (impl/main.py).
 
 Under load a worker holds hundreds of requests in flight, so each of CPython's frequent young
 collections (every 700 net allocations) finds many survivors, promotes them and soon triggers full

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Depends, Request
+from fastapi import Request
 
 from impl.auth.verifier import TokenVerifier
 from impl.errors import Unauthorized
@@ -20,6 +18,3 @@ def bearer_token(request: Request) -> str:
 async def current_user(request: Request) -> str:
     verifier: TokenVerifier = request.app.state.verifier
     return await verifier.user_id(bearer_token(request))
-
-
-CurrentUser = Annotated[str, Depends(current_user)]

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import Depends, Response
+from fastapi import Response
 from sqlalchemy import text
 
 from generated import models
@@ -15,20 +13,13 @@ from impl.db import DatabaseDep, RequestDatabase
 from impl.errors import NotFound
 from impl.tasks.cursor import Cursor, decode_cursor, encode_cursor, query_fingerprint
 from impl.tasks.mapping import editable_values, to_task
-from impl.tasks.repository import ListQuery, TaskRecord, TaskRepository
+from impl.tasks.repository import SORT_VALUE_TYPES, ListQuery, TaskRecord, TaskRepository
 
 TASKS_PATH = "/api/tasks"
 COMPLETED_FILTER = {
     models.StatusFilter.all: None,
     models.StatusFilter.pending: False,
     models.StatusFilter.completed: True,
-}
-SORT_VALUE_TYPES: dict[str, type[Any]] = {
-    "created_at": datetime,
-    "updated_at": datetime,
-    "title": str,
-    "due_at": datetime,
-    "priority": int,
 }
 
 
@@ -116,6 +107,3 @@ class TaskApi:
 # that also caps concurrency at the pool's 40 threads.
 async def task_api(database: DatabaseDep) -> TaskApiHandler:
     return TaskApi(database)
-
-
-TaskApiDep = Annotated[TaskApiHandler, Depends(task_api)]

@@ -56,6 +56,10 @@ assert tuple(C.keys()) == ROW_COLUMNS, "impl/tables.py changed the column order"
 # The contract's sort keys; a leading "-" means descending. Ties break on id in the same direction.
 SORT_KEYS = ("created_at", "updated_at", "title", "due_at", "priority")
 SORT_COLUMNS: dict[str, Any] = {key: C[key] for key in SORT_KEYS}
+# What a cursor's sort value must decode to, straight from the column types.
+SORT_VALUE_TYPES: dict[str, type[Any]] = {
+    key: column.type.python_type for key, column in SORT_COLUMNS.items()
+}
 NULLABLE_SORT_KEYS = {"due_at"}
 
 # The single-task statements are built once: building one (and its cache key) per request costs
