@@ -16,11 +16,11 @@ from generated.routes import build_router
 from generated.runtime import CONTRACT
 from impl.auth import TokenVerifier, current_user
 from impl.auth.jwks import Clock
+from impl.auth.verified_tokens import VerifiedTokens
 from impl.db import create_engine, create_gate
 from impl.errors import install_error_handlers
 from impl.settings import Settings
 from impl.tasks.handler import task_api
-from impl.verified_tokens import VerifiedTokens
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock = time.monotonic) -> FastAPI:
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = time.monotoni
     app.state.engine = engine
     app.state.gate = create_gate(engine, settings)
     # Remembered no longer than the JWKS cache trusts its keys, so a withdrawn key stops working.
-    app.state.verifier = VerifiedTokens(
+    app.state.tokens = VerifiedTokens(
         verifier, settings.jwt_leeway_seconds, max_age_seconds=settings.jwks_cache_ttl_seconds, clock=clock
     )
     app.include_router(build_router(handler=task_api, current_user=current_user))

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
+from impl.auth.verified_tokens import VerifiedTokens
 from impl.errors import Unauthorized
-from impl.verified_tokens import VerifiedTokens
 from tests.support import sign_token
 
 
@@ -52,11 +52,11 @@ async def test_a_remembered_token_is_verified_again_once_expired(monkeypatch: py
     await tokens.user_id(token)
 
     later = time.time() + 60 + 29
-    monkeypatch.setattr("impl.verified_tokens.time.time", lambda: later)
+    monkeypatch.setattr("impl.auth.verified_tokens.time.time", lambda: later)
     await tokens.user_id(token)
     assert inner.calls == 1  # still within the leeway
 
-    monkeypatch.setattr("impl.verified_tokens.time.time", lambda: later + 2)
+    monkeypatch.setattr("impl.auth.verified_tokens.time.time", lambda: later + 2)
     inner.valid.clear()  # what the real verifier says of an expired token
     with pytest.raises(Unauthorized):
         await tokens.user_id(token)

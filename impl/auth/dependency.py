@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from impl.auth.verifier import TokenVerifier
+from impl.auth.verified_tokens import VerifiedTokens
 from impl.errors import Unauthorized
 
 
@@ -16,5 +16,5 @@ def bearer_token(request: Request) -> str:
 
 
 async def current_user(request: Request) -> str:
-    verifier: TokenVerifier = request.app.state.verifier
-    return await verifier.user_id(bearer_token(request))
+    tokens: VerifiedTokens = request.app.state.tokens
+    return await tokens.user_id(bearer_token(request))
