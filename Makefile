@@ -20,7 +20,7 @@ token: install
 # generated/typescript/ belongs to `make client` (mk/client.mk), so only the Python side is cleared.
 generate: install
 	mkdir -p generated && find generated -mindepth 1 -maxdepth 1 ! -name typescript -exec rm -rf {} +
-	$(RUN) fastapi-codegen -i openapi/tasks.yaml -o generated -t codegen/templates \
+	PYTHONPATH=. $(RUN) fastapi-codegen -i openapi/tasks.yaml -o generated -t codegen/templates \
 		-c codegen/visitor.py -m models --strict-nullable --disable-timestamp
 	$(RUN) datamodel-codegen --input openapi/tasks.yaml --input-file-type openapi \
 		--output generated/models.py --output-model-type pydantic_v2.BaseModel \

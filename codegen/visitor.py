@@ -7,11 +7,12 @@ need all of them to emit typed, self-validating routes.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from fastapi_code_generator.parser import OpenAPIParser
+
+from kit.paths import route_order
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 CONSTRAINTS = {
@@ -81,20 +82,44 @@ def _success(spec: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any]:
         returns = f"models.{_resolve(spec, schema)[0]}"
     # The representation the route produces, so it can refuse (406) an Accept header that rules it out.
     media_type = next(iter(content), None)
-    return {"status": int(status), "returns": returns, "media_type": media_type}
+    # Only an operation that documents response headers gets the `Response` to set them on.
+    sets_headers = bool(response.get("headers"))
+    return {"status": int(status), "returns": returns, "media_type": media_type, "sets_headers": sets_headers}
+
+
+def _class_name(tag: str) -> str:
+    return "".join(part.capitalize() for part in tag.replace("-", "_").split("_")) + "Handler"
+
+
+def _argument_name(tag: str) -> str:
+    return tag.replace("-", "_").lower()
 
 
 def _operation_extras(spec: dict[str, Any], path_item: dict[str, Any], method: str) -> dict[str, Any]:
     operation = path_item[method]
     raw_params = [*path_item.get("parameters", []), *operation.get("parameters", [])]
     security = operation.get("security", spec.get("security", []))
+    tag = operation["tags"][0]
     return {
+        "tag": tag,
+        "handler_class": _class_name(tag),
+        "handler_argument": _argument_name(tag),
         "parameters": [_parameter(spec, raw) for raw in raw_params],
         "body": _body(spec, operation),
         "secured": bool(security),
         **_success(spec, operation),
         "summary": operation.get("summary", ""),
     }
+
+
+def _handlers(spec: dict[str, Any], extras: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
+    """One handler Protocol per contract tag that has operations, in the contract's tag order."""
+    used = {extra["tag"] for extra in extras.values()}
+    return [
+        {"tag": tag["name"], "class": _class_name(tag["name"]), "argument": _argument_name(tag["name"])}
+        for tag in spec.get("tags", [])
+        if tag["name"] in used
+    ]
 
 
 def get_contract(parser: OpenAPIParser, model_path: Path) -> dict[str, object]:
@@ -105,11 +130,18 @@ def get_contract(parser: OpenAPIParser, model_path: Path) -> dict[str, object]:
         for method in HTTP_METHODS
         if method in path_item
     }
-    return {
-        "extras": extras,
-        "body_models": sorted({e["body"]["model"] for e in extras.values() if e["body"]}),
-        "contract_json": json.dumps(spec, indent=1, ensure_ascii=True, sort_keys=False),
-    }
+    # Routes are emitted literal segments first, so a literal path is never shadowed by a template.
+    routes = [
+        path_item[method]["operationId"]
+        for path in route_order(spec["paths"])
+        for path_item in [spec["paths"][path]]
+        for method in HTTP_METHODS
+        if method in path_item
+    ]
+    handlers = _handlers(spec, extras)
+    if {h["tag"] for h in handlers} != {e["tag"] for e in extras.values()}:
+        raise ValueError("every operation's first tag must be declared in the contract's `tags`")
+    return {"extras": extras, "route_order": routes, "handlers": handlers}
 
 
 visit = get_contract

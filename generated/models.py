@@ -90,7 +90,15 @@ class Task(BaseModel):
         extra='forbid',
     )
     id: Annotated[int, Field(examples=[42], ge=1)]
-    user_id: Annotated[str, Field(examples=['Xh7cA9kq2LmN5pRt8vWz1yB3dF6gJ0sE'])]
+    user_id: Annotated[
+        str,
+        Field(
+            description="The owner's user id (the token's `sub`).",
+            examples=['Xh7cA9kq2LmN5pRt8vWz1yB3dF6gJ0sE'],
+            max_length=255,
+            min_length=1,
+        ),
+    ]
     title: Annotated[str, Field(examples=['Buy milk'])]
     description: Annotated[str | None, Field(examples=['Two litres, semi-skimmed'])]
     completed: Annotated[StrictBool, Field(examples=[False])]

@@ -8,19 +8,20 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
 from generated.routes import build_router
-from generated.runtime import CONTRACT
 from impl.auth import TokenVerifier, current_user
 from impl.auth.jwks import Clock
 from impl.auth.verified_tokens import VerifiedTokens
+from impl.contract import CONTRACT
 from impl.db import create_engine, create_gate
 from impl.errors import install_error_handlers
+from impl.health import health_probes
+from impl.policies import install_request_policies
 from impl.settings import Settings
-from impl.tasks.handler import task_api
+from impl.tasks.handler import task_handler
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock = time.monotonic) -> FastAPI:
@@ -37,8 +38,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = time.monotoni
 
     # FastAPI's generated schema only approximates the contract; the contract itself is served.
     app = FastAPI(
-        title=CONTRACT["info"]["title"],
-        version=CONTRACT["info"]["version"],
+        title=CONTRACT.title,
+        version=CONTRACT.version,
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
@@ -51,25 +52,20 @@ def create_app(settings: Settings | None = None, *, clock: Clock = time.monotoni
     app.state.tokens = VerifiedTokens(
         verifier, settings.jwt_leeway_seconds, max_age_seconds=settings.jwks_cache_ttl_seconds, clock=clock
     )
-    app.include_router(build_router(handler=task_api, current_user=current_user))
+    app.include_router(
+        build_router(contract=CONTRACT, tasks=task_handler, health=health_probes, current_user=current_user)
+    )
     install_error_handlers(app, settings.retry_after_seconds)
+    install_request_policies(app, settings)
     _serve_contract(app)
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type"],
-            expose_headers=["Link", "Location", "Retry-After", "WWW-Authenticate"],
-        )
     return app
 
 
 def _serve_contract(app: FastAPI) -> None:
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi() -> dict[str, Any]:
-        return CONTRACT
+        return CONTRACT.document
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{CONTRACT['info']['title']} docs")
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{CONTRACT.title} docs")

@@ -1,4 +1,5 @@
-"""The one hand-written data shape: the `tasks` table. Mapped to the contract in impl/tasks/mapping."""
+"""The one hand-written data shape: the `tasks` table, the one place its columns and their order are
+written. Its limits come from the contract; it is mapped to the contract's models in impl/tasks/mapping."""
 
 from __future__ import annotations
 
@@ -10,6 +11,13 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+from generated import models
+from impl.contract import MAX_TITLE_LENGTH, MAX_USER_ID_LENGTH
+
+# Priorities are stored as ranks, so they sort low < medium < high: the contract's enum order.
+PRIORITY_RANK = {priority: rank for rank, priority in enumerate(models.Priority, start=1)}
+PRIORITY_BY_RANK = {rank: priority for priority, rank in PRIORITY_RANK.items()}
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -57,8 +65,8 @@ class TaskRow(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, sa_column=Column(TaskId, primary_key=True, autoincrement=True))
-    user_id: str = Field(sa_column=Column(String(255), nullable=False))
-    title: str = Field(sa_column=Column(String(200), nullable=False))
+    user_id: str = Field(sa_column=Column(String(MAX_USER_ID_LENGTH), nullable=False))
+    title: str = Field(sa_column=Column(String(MAX_TITLE_LENGTH), nullable=False))
     description: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     completed: bool = False
     completed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))

@@ -15,9 +15,9 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from generated import models
-from generated.runtime import FieldError, InvalidRequest
 from impl.tasks.cursor import Cursor, encode_cursor, query_fingerprint
 from impl.tasks.mapping import editable_values
+from kit.problems import FieldError, InvalidRequest
 from tests.support import ROOT
 from tests.test_listing import all_pages
 from tests.test_tasks import TASKS, create

@@ -15,7 +15,7 @@ from sqlalchemy.sql.expression import ClauseElement
 from impl.db import ConnectionGate, RequestDatabase
 from impl.db_url import parse_database_url
 from impl.tasks.cursor import Cursor
-from impl.tasks.repository import GET, ListQuery, TaskRepository
+from impl.tasks.repository import SELECT_OWNED_TASK, ListQuery, TaskRepository
 from tests.support import create_postgres_database, drop_postgres_database, migrate
 
 # One user with many tasks among many users with a few: an index is then clearly the cheapest plan.
@@ -92,5 +92,5 @@ async def test_the_list_queries_use_their_index(
 
 
 async def test_a_single_task_is_found_by_its_primary_key(database: RequestDatabase) -> None:
-    statement = GET.params(owner=USER, task_id=42)
+    statement = SELECT_OWNED_TASK.params(owner=USER, task_id=42)
     assert await _indexes_used(database, statement) == {"tasks_pkey"}

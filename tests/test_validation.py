@@ -51,7 +51,7 @@ async def test_title_counts_characters_not_bytes(user_a: httpx.AsyncClient) -> N
 
 
 BAD_BODIES: list[tuple[dict[str, Any], str]] = [
-    ({}, "/"),
+    ({}, "/title"),
     ({"title": None}, "/title"),
     ({"title": 5}, "/title"),
     ({"title": "nul \x00 byte"}, "/title"),
@@ -73,8 +73,8 @@ BAD_BODIES: list[tuple[dict[str, Any], str]] = [
     ({"title": "ok", "tags": [" padded "]}, "/tags/0"),
     ({"title": "ok", "tags": "a,b"}, "/tags"),
     ({"title": "ok", "tags": None}, "/tags"),
-    ({"title": "ok", "completed": True}, "/"),
-    ({"title": "ok", "id": 5}, "/"),
+    ({"title": "ok", "completed": True}, "/completed"),
+    ({"title": "ok", "id": 5}, "/id"),
 ]
 
 
@@ -91,7 +91,7 @@ async def test_invalid_create_bodies_are_rejected(
     [
         ({"title": "ok", "completed": 1}, "/completed"),
         ({"title": "ok", "completed": "true"}, "/completed"),
-        ({"completed": True}, "/"),
+        ({"completed": True}, "/title"),
     ],
 )
 async def test_invalid_replace_bodies_change_nothing(

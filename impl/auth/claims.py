@@ -6,9 +6,8 @@ from dataclasses import dataclass
 
 import jwt
 
+from impl.contract import MAX_USER_ID_LENGTH
 from impl.errors import Unauthorized
-
-MAX_USER_ID_LENGTH = 255
 
 
 @dataclass(frozen=True)

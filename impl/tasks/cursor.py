@@ -16,13 +16,12 @@ from typing import Any
 
 import orjson
 
-from generated.runtime import FieldError
+from impl.contract import MAX_TITLE_LENGTH
 from impl.errors import NotFound
+from impl.tables import PRIORITY_BY_RANK
+from kit.problems import FieldError
 
 SortValue = datetime | str | int | None
-# What a row can hold in a sort column: Title is at most 200 characters without NUL, priority a rank.
-MAX_TITLE_LENGTH = 200
-PRIORITY_RANKS = range(1, 4)
 MAX_TASK_ID = 2**63 - 1
 
 
@@ -67,12 +66,13 @@ def _sort_value(value: object, value_type: type[Any]) -> SortValue:
         return _timestamp(value)
     if value_type is str and isinstance(value, str) and _is_title(value):
         return value
-    if value_type is int and type(value) is int and value in PRIORITY_RANKS:
+    if value_type is int and type(value) is int and value in PRIORITY_BY_RANK:
         return value
     raise _unknown()
 
 
 def _is_title(value: str) -> bool:
+    # What a row can hold in the title column: the contract's Title length, without NUL.
     # PostgreSQL rejects NUL in text, so an unchecked one would be a 500 rather than a 404.
     return len(value) <= MAX_TITLE_LENGTH and "\x00" not in value
 

@@ -1,21 +1,20 @@
-"""The handler: one method per operationId, satisfying generated.interface.TaskApiHandler."""
+"""The tasks handler: one method per operation tagged `tasks`, satisfying generated.interface.TasksHandler."""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
 from fastapi import Response
-from sqlalchemy import text
 
 from generated import models
-from generated.interface import TaskApiHandler
+from generated.interface import TasksHandler
+from generated.routes import PATHS
 from impl.db import DatabaseDep, RequestDatabase
 from impl.errors import NotFound
 from impl.tasks.cursor import Cursor, decode_cursor, encode_cursor, query_fingerprint
 from impl.tasks.mapping import editable_values, to_task
 from impl.tasks.repository import SORT_VALUE_TYPES, ListQuery, TaskRecord, TaskRepository
 
-TASKS_PATH = "/api/tasks"
 COMPLETED_FILTER = {
     models.StatusFilter.all: None,
     models.StatusFilter.pending: False,
@@ -29,7 +28,7 @@ def _found(row: TaskRecord | None) -> models.Task:
     return to_task(row)
 
 
-class TaskApi:
+class TaskHandler:
     def __init__(self, database: RequestDatabase) -> None:
         self._database = database
 
@@ -61,49 +60,38 @@ class TaskApi:
             query_string = urlencode(
                 {k: v for k, v in params.items() if v is not None} | {"cursor": next_cursor}
             )
-            response.headers["Link"] = f'<{TASKS_PATH}?{query_string}>; rel="next"'
+            response.headers["Link"] = f'<{PATHS["listTasks"]}?{query_string}>; rel="next"'
         return [to_task(row) for row in page]
 
     async def create_task(self, *, user_id: str, response: Response, body: models.TaskCreate) -> models.Task:
         task = to_task(await self._tasks(user_id).create(editable_values(body)))
-        response.headers["Location"] = f"{TASKS_PATH}/{task.id}"
+        response.headers["Location"] = PATHS["getTask"].format(task_id=task.id)
         return task
 
-    async def get_task(self, *, user_id: str, response: Response, task_id: int) -> models.Task:
+    async def get_task(self, *, user_id: str, task_id: int) -> models.Task:
         return _found(await self._tasks(user_id).get(task_id))
 
-    async def replace_task(
-        self, *, user_id: str, response: Response, task_id: int, body: models.TaskReplace
-    ) -> models.Task:
+    async def replace_task(self, *, user_id: str, task_id: int, body: models.TaskReplace) -> models.Task:
         return _found(await self._tasks(user_id).update(task_id, editable_values(body)))
 
-    async def patch_task(
-        self, *, user_id: str, response: Response, task_id: int, body: models.TaskPatch
-    ) -> models.Task:
+    async def patch_task(self, *, user_id: str, task_id: int, body: models.TaskPatch) -> models.Task:
         values = editable_values(body)
         tasks = self._tasks(user_id)
         # An empty merge patch modifies nothing, so updated_at stays as it was.
         return _found(await tasks.update(task_id, values) if values else await tasks.get(task_id))
 
     async def complete_task(
-        self, *, user_id: str, response: Response, task_id: int, body: models.CompletionUpdate | None
+        self, *, user_id: str, task_id: int, body: models.CompletionUpdate | None
     ) -> models.Task:
         completed = body.completed if body is not None else None
         return _found(await self._tasks(user_id).set_completion(task_id, completed))
 
-    async def delete_task(self, *, user_id: str, response: Response, task_id: int) -> None:
+    async def delete_task(self, *, user_id: str, task_id: int) -> None:
         if not await self._tasks(user_id).delete(task_id):
             raise NotFound()
-
-    async def get_health(self, *, response: Response) -> models.Health:
-        return models.Health(status=models.Status.ok)
-
-    async def get_readiness(self, *, response: Response) -> models.Health:
-        await self._database.execute(text("SELECT 1"))
-        return models.Health(status=models.Status.ok)
 
 
 # Async on purpose: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request
 # that also caps concurrency at the pool's 40 threads.
-async def task_api(database: DatabaseDep) -> TaskApiHandler:
-    return TaskApi(database)
+async def task_handler(database: DatabaseDep) -> TasksHandler:
+    return TaskHandler(database)

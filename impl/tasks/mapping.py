@@ -6,34 +6,34 @@ from datetime import UTC, datetime
 from typing import Any
 
 from generated import models
-from generated.runtime import FieldError, InvalidRequest
-from impl.tasks.repository import TaskRecord
+from impl.contract import CONTRACT
+from impl.tables import PRIORITY_BY_RANK, PRIORITY_RANK
+from impl.tasks.repository import ROW_COLUMNS, TaskRecord
+from kit.problems import FieldError, InvalidRequest
+from kit.validation import linear_pattern
 
-PRIORITY_RANK = {models.Priority.low: 1, models.Priority.medium: 2, models.Priority.high: 3}
-PRIORITY_BY_RANK = {rank: priority for priority, rank in PRIORITY_RANK.items()}
-# Exactly the white space the contract's Title pattern treats as blank.
-CONTRACT_WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff" + "".join(
-    chr(code) for code in range(0x2000, 0x200B)
-)
+SURROGATES = range(0xD800, 0xE000)
+
+
+def _blank_characters(title_pattern: str) -> str:
+    """The characters the contract's Title pattern treats as blank: those that cannot be a title alone.
+
+    Read off the pattern itself, so trimming removes exactly what the contract calls white space.
+    (Every character the pattern names is in the Basic Multilingual Plane; NUL is refused, not trimmed.)
+    """
+    matches = linear_pattern(title_pattern).isinstance_python
+    return "".join(
+        chr(code) for code in range(1, 0x10000) if code not in SURROGATES and not matches(chr(code))
+    )
+
+
+CONTRACT_WHITESPACE = _blank_characters(CONTRACT.schema("Title")["pattern"])
 
 
 def to_task(row: TaskRecord) -> models.Task:
-    # By position, in ROW_COLUMNS order: a page of 50 rows read by attribute name costs as much
-    # CPU as validating the 50 models.
-    id_, user_id, title, description, completed, completed_at, due_at, priority, tags, created, updated = row
-    return models.Task(
-        id=id_,
-        user_id=user_id,
-        title=title,
-        description=description,
-        completed=completed,
-        completed_at=completed_at,
-        due_at=due_at,
-        priority=PRIORITY_BY_RANK[priority],
-        tags=tags,
-        created_at=created,
-        updated_at=updated,
-    )
+    values = dict(zip(ROW_COLUMNS, row, strict=True))
+    values["priority"] = PRIORITY_BY_RANK[values["priority"]]
+    return models.Task(**values)
 
 
 def _utc(value: datetime | None, pointer: str) -> datetime | None:

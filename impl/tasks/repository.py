@@ -1,4 +1,8 @@
-"""Task persistence. Every statement starts from `owned_by(user_id)`: there is no unscoped query."""
+"""Task persistence, scoped to one user: there is no unscoped statement.
+
+The single-task statements are built once with the `_OWNED_TASK` condition (owner and id bound per
+call); lists are built per request from `owned_by()`. A repository cannot exist without its user id.
+"""
 
 from __future__ import annotations
 
@@ -29,33 +33,21 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.expression import type_coerce
 
+from generated import models
 from impl.db import RequestDatabase
 from impl.tables import TaskRow
 from impl.tasks.cursor import Cursor
 
 # Plain rows of the table, not ORM instances: a page of 50 ORM objects costs more CPU than the query.
 TASKS: Table = TaskRow.__table__  # type: ignore[attr-defined]
-C = TASKS.c
+COLUMNS = TASKS.c
 TaskRecord = Row[*tuple[Any, ...]]
-# Every statement returns whole rows in the table's column order, which mapping.to_task relies on.
-ROW_COLUMNS = (
-    "id",
-    "user_id",
-    "title",
-    "description",
-    "completed",
-    "completed_at",
-    "due_at",
-    "priority",
-    "tags",
-    "created_at",
-    "updated_at",
-)
-assert tuple(C.keys()) == ROW_COLUMNS, "impl/tables.py changed the column order"
+# Every statement returns whole rows in the table's column order (mapping.to_task reads them so).
+ROW_COLUMNS = tuple(COLUMNS.keys())
 
-# The contract's sort keys; a leading "-" means descending. Ties break on id in the same direction.
-SORT_KEYS = ("created_at", "updated_at", "title", "due_at", "priority")
-SORT_COLUMNS: dict[str, Any] = {key: C[key] for key in SORT_KEYS}
+# The contract's sort keys without their direction ("-" means descending); ties break on id.
+SORT_KEYS = tuple(dict.fromkeys(sort.value.lstrip("-") for sort in models.TaskSort))
+SORT_COLUMNS: dict[str, Any] = {key: COLUMNS[key] for key in SORT_KEYS}
 # What a cursor's sort value must decode to, straight from the column types.
 SORT_VALUE_TYPES: dict[str, type[Any]] = {
     key: column.type.python_type for key, column in SORT_COLUMNS.items()
@@ -65,10 +57,10 @@ NULLABLE_SORT_KEYS = {"due_at"}
 # The single-task statements are built once: building one (and its cache key) per request costs
 # more than executing it. Each is scoped to the caller's user id.
 # (Parameter names must differ from column names, which UPDATE reserves for its SET clause.)
-_ONE = and_(C.user_id == bindparam("owner"), C.id == bindparam("task_id"))
-GET = select(TASKS).where(_ONE)
-DELETE = delete(TASKS).where(_ONE).returning(C.id)
-INSERT = insert(TASKS).returning(*C)
+_OWNED_TASK = and_(COLUMNS.user_id == bindparam("owner"), COLUMNS.id == bindparam("task_id"))
+SELECT_OWNED_TASK = select(TASKS).where(_OWNED_TASK)
+DELETE_OWNED_TASK = delete(TASKS).where(_OWNED_TASK).returning(COLUMNS.id)
+INSERT_TASK = insert(TASKS).returning(*COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -91,13 +83,16 @@ def _escape_like(text: str) -> str:
 
 def _completion(target: ColumnElement[bool], at: Any) -> dict[str, Any]:
     """`completed` set to `target`; `completed_at` kept if it already was complete, else now or NULL."""
-    kept_or_now = case((C.completed, C.completed_at), else_=at)
+    kept_or_now = case((COLUMNS.completed, COLUMNS.completed_at), else_=at)
     return {"completed": target, "completed_at": case((target, kept_or_now), else_=None)}
 
 
-_AT = bindparam("at", type_=C.updated_at.type)
-TOGGLE = (
-    update(TASKS).where(_ONE).values({**_completion(not_(C.completed), _AT), "updated_at": _AT}).returning(*C)
+_CHANGED_AT = bindparam("at", type_=COLUMNS.updated_at.type)
+TOGGLE_OWNED_TASK = (
+    update(TASKS)
+    .where(_OWNED_TASK)
+    .values({**_completion(not_(COLUMNS.completed), _CHANGED_AT), "updated_at": _CHANGED_AT})
+    .returning(*COLUMNS)
 )
 
 
@@ -107,19 +102,19 @@ class TaskRepository:
         self._user_id = user_id
 
     def owned_by(self) -> ColumnElement[bool]:
-        return C.user_id == self._user_id
+        return COLUMNS.user_id == self._user_id
 
-    def _one(self, task_id: int) -> dict[str, Any]:
+    def _owned_task(self, task_id: int) -> dict[str, Any]:
         return {"owner": self._user_id, "task_id": task_id}
 
     async def create(self, values: dict[str, Any]) -> TaskRecord:
         """One INSERT … RETURNING, the new row as stored."""
         at = now()
         row = {"completed": False, **values, "user_id": self._user_id, "created_at": at, "updated_at": at}
-        return (await self._database.execute(INSERT, row)).one()
+        return (await self._database.execute(INSERT_TASK, row)).one()
 
     async def get(self, task_id: int) -> TaskRecord | None:
-        return (await self._database.execute(GET, self._one(task_id))).first()
+        return (await self._database.execute(SELECT_OWNED_TASK, self._owned_task(task_id))).first()
 
     async def update(self, task_id: int, values: dict[str, Any]) -> TaskRecord | None:
         """One atomic UPDATE … RETURNING: concurrent updates of other fields are never lost."""
@@ -127,17 +122,21 @@ class TaskRepository:
         changes = {name: value for name, value in values.items() if name != "completed"}
         if "completed" in values:
             changes |= _completion(literal(values["completed"]), at)
-        statement = update(TASKS).where(_ONE).values({**changes, "updated_at": at}).returning(*C)
-        return (await self._database.execute(statement, self._one(task_id))).first()
+        statement = update(TASKS).where(_OWNED_TASK).values({**changes, "updated_at": at}).returning(*COLUMNS)
+        return (await self._database.execute(statement, self._owned_task(task_id))).first()
 
     async def set_completion(self, task_id: int, completed: bool | None) -> TaskRecord | None:
         """Set completion, or toggle it when `completed` is None, in one statement."""
         if completed is None:
-            return (await self._database.execute(TOGGLE, {**self._one(task_id), "at": now()})).first()
+            return (
+                await self._database.execute(TOGGLE_OWNED_TASK, {**self._owned_task(task_id), "at": now()})
+            ).first()
         return await self.update(task_id, {"completed": completed})
 
     async def delete(self, task_id: int) -> bool:
-        return (await self._database.execute(DELETE, self._one(task_id))).first() is not None
+        return (
+            await self._database.execute(DELETE_OWNED_TASK, self._owned_task(task_id))
+        ).first() is not None
 
     async def list(self, query: ListQuery) -> list[TaskRecord]:
         """Up to `limit + 1` rows after the cursor, so the caller knows whether a next page exists."""
@@ -152,17 +151,19 @@ class TaskRepository:
         ordering = column.desc() if descending else column.asc()
         if query.sort.lstrip("-") in NULLABLE_SORT_KEYS:
             ordering = ordering.nulls_last()
-        tie_breaker = C.id.desc() if descending else C.id.asc()
+        tie_breaker = COLUMNS.id.desc() if descending else COLUMNS.id.asc()
         return statement.order_by(ordering, tie_breaker).limit(query.limit + 1)
 
     def _filtered(self, query: ListQuery) -> Select[Any]:
         statement = select(TASKS).where(self.owned_by())
         if query.completed is not None:
-            statement = statement.where(C.completed == query.completed)
+            statement = statement.where(COLUMNS.completed == query.completed)
         if query.search is not None:
             pattern = f"%{_escape_like(query.search)}%"
             statement = statement.where(
-                or_(C.title.ilike(pattern, escape="\\"), C.description.ilike(pattern, escape="\\"))
+                or_(
+                    COLUMNS.title.ilike(pattern, escape="\\"), COLUMNS.description.ilike(pattern, escape="\\")
+                )
             )
         if query.tag is not None:
             statement = statement.where(self._has_tag(query.tag))
@@ -170,14 +171,14 @@ class TaskRepository:
 
     def _has_tag(self, tag: str) -> ColumnElement[bool]:
         if self._database.dialect == "postgresql":
-            return type_coerce(C.tags, JSONB).contains([tag])
-        element = func.json_each(C.tags).table_valued("value")
+            return type_coerce(COLUMNS.tags, JSONB).contains([tag])
+        element = func.json_each(COLUMNS.tags).table_valued("value")
         return exists(select(element.c.value).where(element.c.value == tag))
 
     @staticmethod
     def _after(query: ListQuery, column: Any, descending: bool, cursor: Cursor) -> ColumnElement[bool]:
         beyond = operator.lt if descending else operator.gt
-        task_id = C.id
+        task_id = COLUMNS.id
         if query.sort.lstrip("-") not in NULLABLE_SORT_KEYS:
             return beyond(tuple_(column, task_id), tuple_(cursor.value, cursor.task_id))  # type: ignore[no-any-return]
         # NULLs sort last in both directions, so they follow every non-null value.

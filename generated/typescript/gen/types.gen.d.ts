@@ -23,6 +23,9 @@ export type Tag = string;
 export type Tags = Array<Tag>;
 export type Task = {
     id: number;
+    /**
+     * The owner's user id (the token's `sub`).
+     */
     user_id: string;
     title: string;
     description: string | null;

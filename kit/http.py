@@ -1,0 +1,102 @@
+"""Request and response plumbing the generated routes call: bodies, content negotiation, rendering."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Generic, TypeVar
+
+import orjson
+from pydantic import BaseModel
+from pydantic import ValidationError as ModelError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from kit.contract import Contract
+from kit.problems import FieldError, InvalidRequest, NotAcceptable, UnsupportedMediaType
+from kit.validation import MAX_DEPTH, body_validator, field_errors, pointer, too_deep
+
+JSON_MEDIA_TYPE = "application/json"
+# RFC 9110 qvalue; a malformed one is ignored, so the media range counts as acceptable.
+QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
+BODY_MISMATCH = "The request body does not match the contract."
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class BodyReader(Generic[Model]):
+    """Reads one operation's JSON body: media type, syntax, the contract's schema, then the model."""
+
+    def __init__(self, contract: Contract, model: type[Model]) -> None:
+        # The generated models carry the names of the contract's component schemas.
+        self._validator = body_validator(contract, model.__name__)
+        self._model = model
+
+    async def required(self, request: Request) -> Model:
+        body = await self.optional(request)
+        if body is None:
+            raise InvalidRequest("A JSON request body is required.", [FieldError("/", "is required")])
+        return body
+
+    async def optional(self, request: Request) -> Model | None:
+        """The body as the model, or None when the request has none."""
+        raw = await request.body()
+        if not raw.strip():
+            return None
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type != JSON_MEDIA_TYPE and not media_type.endswith("+json"):
+            raise UnsupportedMediaType()
+        data = _parse_json(raw)
+        errors = field_errors(self._validator, data)
+        if errors:
+            raise InvalidRequest(BODY_MISMATCH, errors)
+        try:
+            return self._model.model_validate(data)
+        except ModelError as exc:
+            errors = [FieldError(pointer(e["loc"]), e["msg"]) for e in exc.errors(include_input=False)]
+            raise InvalidRequest(BODY_MISMATCH, errors) from None
+
+
+def _parse_json(raw: bytes) -> Any:
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise InvalidRequest("The request body is not valid JSON.") from None
+    if too_deep(data):
+        raise InvalidRequest(f"The request body nests arrays and objects more than {MAX_DEPTH} deep.")
+    return data
+
+
+def _quality(parameters: list[str]) -> float:
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "q" and QVALUE.fullmatch(value.strip()):
+            return float(value)
+    return 1.0
+
+
+def _accepts(accept: str, media_type: str) -> bool:
+    acceptable = ("*/*", media_type.split("/")[0] + "/*", media_type)
+    for media_range in accept.split(","):
+        name, *parameters = media_range.split(";")
+        if name.strip().lower() in acceptable and _quality(parameters) > 0:
+            return True
+    return False
+
+
+def negotiate(request: Request, media_type: str) -> None:
+    """Refuse (406) a request whose Accept header rules out the only representation the route has."""
+    accept = request.headers.get("accept", "")
+    # No Accept header, or an empty one, means any media type will do (RFC 9110, section 12.5.1).
+    if accept.strip() and not _accepts(accept, media_type):
+        raise NotAcceptable(
+            f"The response can only be {media_type}.",
+            [FieldError("header/accept", f"must allow {media_type}")],
+        )
+
+
+def render(status_code: int, content: bytes | None, headers: Response | None = None) -> Response:
+    """A response with `content` as JSON, keeping the headers a handler set on `headers`."""
+    media_type = JSON_MEDIA_TYPE if content is not None else None
+    rendered = Response(content=content, status_code=status_code, media_type=media_type)
+    if headers is not None:
+        rendered.headers.update(headers.headers)
+    return rendered
