@@ -22,6 +22,8 @@ from kit.problems import FieldError
 
 # Deeper than any schema of the contract needs; deep enough to judge, shallow enough to walk.
 MAX_DEPTH = 32
+# A form shows a handful of field errors; a body with thousands of bad items gets the first ones.
+MAX_FIELD_ERRORS = 20
 # Which of several broken rules a field reports: the first in this order.
 KEYWORD_PRECEDENCE = (
     "type",
@@ -85,8 +87,16 @@ def _unique_items(
         seen.add(identity)
 
 
+def _items(validator: Any, items: Any, instance: Any, schema: dict[str, Any]) -> Iterator[SchemaError]:
+    max_items = schema.get("maxItems")
+    if validator.is_type(instance, "array") and max_items is not None and len(instance) > max_items:
+        return  # maxItems reports it; judging each item of an over-long array is wasted work
+    yield from _DRAFT_ITEMS(validator, items, instance, schema)
+
+
+_DRAFT_ITEMS = Draft202012Validator.VALIDATORS["items"]
 BoundedValidator = validators.extend(
-    Draft202012Validator, {"pattern": _pattern, "uniqueItems": _unique_items}
+    Draft202012Validator, {"pattern": _pattern, "uniqueItems": _unique_items, "items": _items}
 )
 
 
@@ -116,28 +126,40 @@ def _patterns(node: Any) -> Iterator[str]:
 
 
 def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
-    """Whether arrays and objects nest deeper than `limit`; iterative, so any depth is safe to ask."""
-    stack = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
-        if children is None:
-            continue
+    """Whether arrays and objects nest deeper than `limit`: level by level, so any depth is safe to ask."""
+    level = [value] if isinstance(value, dict | list) else []
+    depth = 0
+    while level:
+        depth += 1
         if depth > limit:
             return True
-        stack.extend((child, depth + 1) for child in children)
+        children: list[Any] = []
+        for node in level:
+            items = node.values() if isinstance(node, dict) else node
+            children += [child for child in items if isinstance(child, dict | list)]
+        level = children
     return False
 
 
 def field_errors(validator: Any, instance: Any) -> list[FieldError]:
-    """One plain-English error per field (JSON pointer), the most basic rule broken first."""
+    """One plain-English error per field (JSON pointer), the most basic rule broken first.
+
+    At most MAX_FIELD_ERRORS fields are reported, and the search stops there: thousands of bad
+    items cost no more than a few.
+    """
     by_pointer: dict[str, tuple[int, FieldError]] = {}
     for error in validator.iter_errors(instance):
+        rank = _rank(str(error.validator))
         for field_error in _describe(error):
-            rank = _rank(str(error.validator))
             known = by_pointer.get(field_error.pointer)
+            if known is None and len(by_pointer) == MAX_FIELD_ERRORS:
+                return _in_order(by_pointer)
             if known is None or rank < known[0]:
                 by_pointer[field_error.pointer] = (rank, field_error)
+    return _in_order(by_pointer)
+
+
+def _in_order(by_pointer: dict[str, tuple[int, FieldError]]) -> list[FieldError]:
     return [error for _, error in sorted(by_pointer.values(), key=lambda item: item[1].pointer)]
 
 

@@ -12,7 +12,7 @@ from pydantic_core import SchemaError
 from impl.contract import CONTRACT
 from kit.contract import SCHEMA_REF
 from kit.problems import FieldError
-from kit.validation import MAX_DEPTH, body_validator, field_errors, linear_pattern, too_deep
+from kit.validation import MAX_DEPTH, MAX_FIELD_ERRORS, body_validator, field_errors, linear_pattern, too_deep
 from tests.test_tasks import TASKS
 
 BODIES: list[tuple[str, Any]] = [
@@ -39,22 +39,34 @@ def _verdicts(validator: Any, body: Any) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(("schema", "body"), BODIES)
-def test_bodies_are_judged_exactly_as_by_reference_json_schema(schema: str, body: Any) -> None:
+def test_bodies_are_judged_as_by_reference_json_schema(schema: str, body: Any) -> None:
+    # The same verdict and only errors the reference raises too; within the limits, the very same errors.
     reference = Draft202012Validator(
         {"$ref": SCHEMA_REF + schema, "components": CONTRACT.document["components"]},
         format_checker=Draft202012Validator.FORMAT_CHECKER,
     )
-    assert _verdicts(body_validator(CONTRACT, schema), body) == _verdicts(reference, body)
+    ours, theirs = _verdicts(body_validator(CONTRACT, schema), body), _verdicts(reference, body)
+    assert bool(ours) == bool(theirs)
+    assert set(ours) <= set(theirs)
+    if ("[]", "maxItems") not in theirs and ("['tags']", "maxItems") not in theirs:
+        assert ours == theirs
 
 
-def test_distinctness_is_not_judged_for_an_array_already_over_its_item_limit() -> None:
-    # 8,000 mixed items once cost 34 s of pairwise comparisons; maxItems alone decides now.
+def test_items_of_an_array_already_over_its_item_limit_are_not_judged() -> None:
+    # 8,000 mixed items once cost 34 s of pairwise comparisons; maxItems alone decides now, so
+    # neither distinctness nor each item's type and pattern are computed.
     tags: list[Any] = ["a", *range(8_000), "a"]
     raised = {
         str(e.validator)
         for e in body_validator(CONTRACT, "TaskCreate").iter_errors({"title": "x", "tags": tags})
     }
-    assert raised == {"maxItems", "type"}
+    assert raised == {"maxItems"}
+
+
+def test_at_most_a_form_full_of_field_errors_is_reported() -> None:
+    body = {"title": 1, **{f"extra{i}": i for i in range(5_000)}}
+    errors = field_errors(body_validator(CONTRACT, "TaskCreate"), body)
+    assert len(errors) == MAX_FIELD_ERRORS
 
 
 def test_every_contract_pattern_runs_on_an_engine_that_cannot_backtrack() -> None:
