@@ -8,6 +8,7 @@ CLIENT_DIR := clients/typescript
 
 # Reinstall only when the lock file is newer than the last install.
 $(CLIENT_DIR)/node_modules/.package-lock.json: $(CLIENT_DIR)/package-lock.json
+	$(require_node)
 	cd $(CLIENT_DIR) && $(NPM) ci --no-audit --no-fund --loglevel=error
 
 client-install: $(CLIENT_DIR)/node_modules/.package-lock.json
