@@ -27,7 +27,7 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
   "title": "Todo API",
   "version": "1.0.0",
   "summary": "Multi-user task API; each user sees and changes only their own tasks.",
-  "description": "Contract-first task API. Every request to `/api/tasks` carries a Better Auth JWT as\n`Authorization: Bearer <token>`; the user is the token's `sub`. A task that does not exist and a\ntask that belongs to someone else are indistinguishable (404).\n\nErrors are `application/problem+json` (RFC 9457).\n",
+  "description": "Contract-first task API. Every request to `/api/tasks` carries a Better Auth JWT as\n`Authorization: Bearer <token>`; the user is the token's `sub`. A task that does not exist and a\ntask that belongs to someone else are indistinguishable (404).\n\nErrors are `application/problem+json` (RFC 9457).\n\nDate-times are RFC 3339 with an offset (`Z` or `\u00b1hh:mm`) in requests. Responses render them in\nUTC with `Z`, at microsecond precision: a time with a fraction of a second comes back with six\nfractional digits (`17:00:00.123+01:00` \u2192 `16:00:00.123000Z`), digits beyond the sixth are\ntruncated (`.123456789` \u2192 `.123456`), and a whole second has no fraction (`16:00:00Z`). Compare\ndate-times as instants, not as strings.\n",
   "license": {
    "name": "MIT",
    "identifier": "MIT"
@@ -927,7 +927,7 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
     "example": "Two litres, semi-skimmed"
    },
    "DueAt": {
-    "description": "RFC 3339 date-time with an offset; returned in UTC. It is stored in UTC, so the first and the\nlast day of the representable range (0001-01-01, 9999-12-31), where an offset could carry\nthe instant out of it, are not accepted.\n",
+    "description": "RFC 3339 date-time with an offset; returned in UTC with `Z`, at microsecond precision (more\nfractional digits are truncated, see the API description). It is stored in UTC, so the first and the\nlast day of the representable range (0001-01-01, 9999-12-31), where an offset could carry\nthe instant out of it, are not accepted.\n",
     "type": [
      "string",
      "null"
@@ -1007,6 +1007,7 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
        "null"
       ],
       "format": "date-time",
+      "description": "UTC with `Z`, at microsecond precision (six fractional digits when there is a fraction).",
       "example": null
      },
      "due_at": {
@@ -1015,6 +1016,7 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
        "null"
       ],
       "format": "date-time",
+      "description": "UTC with `Z`, at microsecond precision (six fractional digits when there is a fraction).",
       "example": "2026-12-01T16:00:00Z"
      },
      "priority": {
@@ -1033,11 +1035,13 @@ CONTRACT: dict[str, Any] = json.loads(r"""{
      "created_at": {
       "type": "string",
       "format": "date-time",
+      "description": "UTC with `Z`, at microsecond precision (six fractional digits when there is a fraction).",
       "example": "2026-11-24T08:00:00Z"
      },
      "updated_at": {
       "type": "string",
       "format": "date-time",
+      "description": "UTC with `Z`, at microsecond precision (six fractional digits when there is a fraction).",
       "example": "2026-11-24T08:00:00Z"
      }
     },
