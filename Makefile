@@ -12,7 +12,7 @@ TOKEN_USER := $(call from_command_line,USER,alice)
 # Node.js is needed only by the TypeScript client and the contract linter.
 define require_node
 @command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
-	echo "make $@ needs Node.js >= 20.19 with npm: install it from https://nodejs.org/" \
+	echo "make $(or $(MAKECMDGOALS),$@) needs Node.js >= 20.19 with npm: install it from https://nodejs.org/" \
 		"(or e.g. apt-get install nodejs npm) and run make again" >&2; exit 1; }
 endef
 

@@ -14,6 +14,7 @@ $(CLIENT_DIR)/node_modules/.package-lock.json: $(CLIENT_DIR)/package-lock.json
 client-install: $(CLIENT_DIR)/node_modules/.package-lock.json
 
 client: client-install
+	$(require_node)
 	cd $(CLIENT_DIR) && node scripts/generate.mjs
 
 # Without Node a developer's `make check` still runs the Python checks; CI (CI=true) must have it.
