@@ -1,21 +1,34 @@
 # The two commands a newcomer needs: `make run` and `make test`.
-UV ?= uv
+# tools/uv is the pinned uv: the one on PATH if it is that version, else installed once into .tools/.
+UV ?= tools/uv
 RUN := $(UV) run --frozen
-HOST ?= 127.0.0.1
-PORT ?= 8000
-USER ?= alice
+# USER, HOST and PORT are set by shells and containers (USER is the login name), so only a
+# command-line `make token USER=bob` or `make run PORT=8001` changes the documented defaults.
+from_command_line = $(if $(filter command line,$(origin $(1))),$($(1)),$(2))
+API_HOST := $(call from_command_line,HOST,127.0.0.1)
+API_PORT := $(call from_command_line,PORT,8000)
+TOKEN_USER := $(call from_command_line,USER,alice)
+
+# Node.js is needed only by the TypeScript client and the contract linter.
+define require_node
+@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
+	echo "make $(or $(MAKECMDGOALS),$@) needs Node.js >= 20.19 with npm: install it from https://nodejs.org/" \
+		"(or e.g. apt-get install nodejs npm) and run make again" >&2; exit 1; }
+endef
 
 .PHONY: install run token generate check lint typecheck drift test
 
 install:
-	$(UV) sync --frozen
+	@$(UV) sync --frozen
 
 run: install
 	APP_ENV=development $(RUN) alembic upgrade head
-	APP_ENV=development $(RUN) python -m impl.devserver --host $(HOST) --port $(PORT)
+	APP_ENV=development $(RUN) python -m impl.devserver --host $(API_HOST) --port $(API_PORT)
 
-token: install
-	@APP_ENV=development $(RUN) python -m impl.devtoken $(USER)
+# Only the token goes to stdout (uv syncs the environment itself and reports on stderr), so
+# TOKEN=$$(make -s token USER=bob) captures exactly the token.
+token:
+	@APP_ENV=development $(RUN) python -m impl.devtoken $(TOKEN_USER)
 
 # generated/typescript/ belongs to `make client` (mk/client.mk), so only the Python side is cleared.
 generate: install

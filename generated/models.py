@@ -62,7 +62,7 @@ class DueAt(RootModel[AwareDatetime | None]):
     root: Annotated[
         AwareDatetime | None,
         Field(
-            description='RFC 3339 date-time with an offset; returned in UTC. It is stored in UTC, so the first and the\nlast day of the representable range (0001-01-01, 9999-12-31), where an offset could carry\nthe instant out of it, are not accepted.\n',
+            description='RFC 3339 date-time with an offset; returned in UTC with `Z`, at microsecond precision (more\nfractional digits are truncated, see the API description). It is stored in UTC, so the first and the\nlast day of the representable range (0001-01-01, 9999-12-31), where an offset could carry\nthe instant out of it, are not accepted.\n',
             examples=['2026-12-01T17:00:00+01:00'],
         ),
     ]
@@ -102,12 +102,36 @@ class Task(BaseModel):
     title: Annotated[str, Field(examples=['Buy milk'])]
     description: Annotated[str | None, Field(examples=['Two litres, semi-skimmed'])]
     completed: Annotated[StrictBool, Field(examples=[False])]
-    completed_at: Annotated[AwareDatetime | None, Field(examples=[None])]
-    due_at: Annotated[AwareDatetime | None, Field(examples=['2026-12-01T16:00:00Z'])]
+    completed_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='UTC with `Z`, at microsecond precision (six fractional digits when there is a fraction).',
+            examples=[None],
+        ),
+    ]
+    due_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='UTC with `Z`, at microsecond precision (six fractional digits when there is a fraction).',
+            examples=['2026-12-01T16:00:00Z'],
+        ),
+    ]
     priority: Priority
     tags: Annotated[list[str], Field(examples=[['groceries', 'home']])]
-    created_at: Annotated[AwareDatetime, Field(examples=['2026-11-24T08:00:00Z'])]
-    updated_at: Annotated[AwareDatetime, Field(examples=['2026-11-24T08:00:00Z'])]
+    created_at: Annotated[
+        AwareDatetime,
+        Field(
+            description='UTC with `Z`, at microsecond precision (six fractional digits when there is a fraction).',
+            examples=['2026-11-24T08:00:00Z'],
+        ),
+    ]
+    updated_at: Annotated[
+        AwareDatetime,
+        Field(
+            description='UTC with `Z`, at microsecond precision (six fractional digits when there is a fraction).',
+            examples=['2026-11-24T08:00:00Z'],
+        ),
+    ]
 
 
 class TaskCreate(BaseModel):

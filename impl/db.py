@@ -29,12 +29,22 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 5
 SQLITE_POOL_CAPACITY = 15
 
 
+# SQLite's lower() and LIKE fold ASCII letters only ("Ü" stays "Ü"), where PostgreSQL's ILIKE folds
+# every letter; this function, registered on each SQLite connection, lets a search fold like PostgreSQL.
+SQLITE_UNICODE_LOWER = "unicode_lower"
+
+
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers proceed while one writer commits; foreign keys are off by default in SQLite.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    dbapi_connection.create_function(SQLITE_UNICODE_LOWER, 1, _unicode_lower, deterministic=True)
 
 
 def create_engine(settings: Settings) -> AsyncEngine:

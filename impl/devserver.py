@@ -10,6 +10,13 @@ from impl.devtoken import NoSecretConfigured, development_token
 from impl.settings import Settings
 
 
+def cors_summary(origins: list[str]) -> str:
+    """What a browser app on another origin can expect, so a CORS typo shows before the first 400."""
+    if not origins:
+        return "CORS: no browser origins allowed (set CORS_ORIGINS=http://localhost:3000,...)"
+    return f"CORS: browser apps allowed from {', '.join(origins)}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -18,6 +25,7 @@ def main() -> None:
     settings = Settings()
     base = f"http://{args.host}:{args.port}"
     print(f"\nTodo API on {base} (docs: {base}/docs, database: {settings.database.url.render_as_string()})")
+    print(cors_summary(settings.cors_origins))
     try:
         token = development_token(settings, "alice")
     except NoSecretConfigured as exc:

@@ -2,6 +2,8 @@
 
 Each worker is a single-threaded event loop, so a second core is only used by a second process;
 `WEB_CONCURRENCY` (or `--workers`) overrides the core count, e.g. when a container is CPU-limited.
+Behind a reverse proxy or load balancer, `--forwarded-allow-ips` (or `FORWARDED_ALLOW_IPS`) lists the
+proxies whose `X-Forwarded-For`/`X-Forwarded-Proto` are trusted; by default only loopback's are.
 """
 
 from __future__ import annotations
@@ -44,12 +46,21 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="0.0.0.0")  # noqa: S104 - a server binds to all interfaces
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=None, help="default: WEB_CONCURRENCY or core count")
+    parser.add_argument(
+        "--forwarded-allow-ips",
+        default=None,
+        help="comma-separated proxy addresses or networks (e.g. 10.0.0.0/8) whose X-Forwarded-* headers "
+        "are trusted, or '*' when only the proxy can reach this server; default: FORWARDED_ALLOW_IPS "
+        "or loopback",
+    )
     return parser.parse_args(argv)
 
 
 def serve(app: str, argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
-    uvicorn.run(app, **server_options(args.host, args.port, args.workers or default_workers()))
+    options = server_options(args.host, args.port, args.workers or default_workers())
+    # None leaves it to uvicorn, which reads FORWARDED_ALLOW_IPS and defaults to loopback.
+    uvicorn.run(app, **options, proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -23,6 +23,45 @@ AsymmetricAlgorithm = Literal[
 DEFAULT_JWT_ALGORITHMS: list[AsymmetricAlgorithm] = ["EdDSA", "ES256", "ES512", "RS256", "PS256"]
 # Better Auth's default basePath, used when BETTER_AUTH_URL carries no path of its own.
 BETTER_AUTH_BASE_PATH = "/api/auth"
+
+
+def web_origin(value: str) -> str:
+    """An allowed CORS origin, spelled as browsers send the `Origin` header: `scheme://host[:port]`.
+
+    Starlette compares origins as exact strings, so `http://127.0.0.1:8101/` would never match the
+    browser's `http://127.0.0.1:8101`: a trailing slash, upper case and a default port are normalised
+    away, and anything that cannot be an origin is refused at start-up rather than answered with 400s.
+    """
+    if value == "*":  # Starlette's "any origin"
+        return value
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"CORS_ORIGINS entry {value!r} is not an origin: {exc}") from exc
+    scheme, host = parts.scheme.lower(), parts.hostname or ""
+    problem = _why_not_an_origin(value, parts)
+    if problem is not None:
+        raise ValueError(
+            f"CORS_ORIGINS entry {value!r} is not an origin ({problem}); "
+            "write it as the browser sends it, e.g. https://app.example.com or http://localhost:3000"
+        )
+    if ":" in host:  # an IPv6 literal keeps its brackets
+        host = f"[{host}]"
+    default_port = 443 if scheme == "https" else 80
+    return f"{scheme}://{host}" if port in (None, default_port) else f"{scheme}://{host}:{port}"
+
+
+def _why_not_an_origin(value: str, parts: SplitResult) -> str | None:
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return "it does not start with http:// or https:// and a host"
+    if parts.path not in ("", "/"):
+        return "it has a path"
+    if parts.query or parts.fragment or value.endswith(("?", "#")):
+        return "it has a query or fragment"
+    if parts.username is not None or parts.password is not None:
+        return "it has user information"
+    return None
 
 
 class Settings(BaseSettings):
@@ -67,6 +106,11 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, values: list[str]) -> list[str]:
+        return [web_origin(value) for value in values]
 
     @field_validator(
         "better_auth_secret", "better_auth_url", "jwt_jwks_url", "jwt_issuer", "jwt_audience", mode="before"

@@ -14,4 +14,4 @@ bench-pgbouncer: install
 # The production server: one worker per core, uvloop + httptools (impl/serve.py).
 serve: install
 	$(RUN) alembic upgrade head
-	$(RUN) python -m impl.serve --host $(HOST) --port $(PORT)
+	$(RUN) python -m impl.serve --host $(API_HOST) --port $(API_PORT)

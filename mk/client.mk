@@ -8,11 +8,13 @@ CLIENT_DIR := clients/typescript
 
 # Reinstall only when the lock file is newer than the last install.
 $(CLIENT_DIR)/node_modules/.package-lock.json: $(CLIENT_DIR)/package-lock.json
+	$(require_node)
 	cd $(CLIENT_DIR) && $(NPM) ci --no-audit --no-fund --loglevel=error
 
 client-install: $(CLIENT_DIR)/node_modules/.package-lock.json
 
 client: client-install
+	$(require_node)
 	cd $(CLIENT_DIR) && node scripts/generate.mjs
 
 # Without Node a developer's `make check` still runs the Python checks; CI (CI=true) must have it.

@@ -18,9 +18,11 @@ fuzz-long: install
 
 # npm ci writes node_modules/.package-lock.json, so the linter is reinstalled only when the lock changes.
 $(LINT_DIR)/node_modules/.package-lock.json: $(LINT_DIR)/package-lock.json
+	$(require_node)
 	cd $(LINT_DIR) && npm ci --no-audit --no-fund
 
 lint-contract: install $(LINT_DIR)/node_modules/.package-lock.json
+	$(require_node)
 	$(RUN) openapi-spec-validator $(CONTRACT)
 	cd $(LINT_DIR) && REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx --no-install redocly lint \
 		--config redocly.yaml --max-problems 1000 ../../$(CONTRACT)

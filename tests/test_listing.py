@@ -138,6 +138,28 @@ async def test_search_is_case_insensitive_over_title_and_description_and_literal
     assert found == titles
 
 
+@pytest.mark.parametrize(
+    ("q", "titles"),
+    [
+        ("ünï", {"Ünïcode ÄÖ"}),
+        ("ÜNÏCODE äö", {"Ünïcode ÄÖ"}),
+        ("ΣΟΦ", {"Σοφία"}),
+        ("GRÖ", {"size"}),
+        ("ü", {"Ünïcode ÄÖ"}),
+        ("u", set()),
+    ],
+)
+async def test_search_folds_case_for_every_alphabet_on_both_databases(
+    user_a: httpx.AsyncClient, q: str, titles: set[str]
+) -> None:
+    await create(user_a, title="Ünïcode ÄÖ")
+    await create(user_a, title="Σοφία")
+    await create(user_a, title="size", description="Größe")
+    await create(user_a, title="plain ascii")
+    found = {t["title"] for t in (await user_a.get(TASKS, params={"q": q})).json()}
+    assert found == titles
+
+
 async def test_tag_filter(user_a: httpx.AsyncClient) -> None:
     await seed(user_a)
     red = {t["title"] for t in (await user_a.get(TASKS, params={"tag": "red"})).json()}

@@ -27,7 +27,8 @@ def test_serve_runs_uvicorn_with_the_production_options(monkeypatch: pytest.Monk
 
     (app, options), (_, ceiling) = calls
     assert app == "impl.main:app"
-    assert options | {"workers": 0} == serve.server_options("0.0.0.0", 9000, 0)
+    proxy = {"proxy_headers": True, "forwarded_allow_ips": None}
+    assert options == serve.server_options("0.0.0.0", 9000, 2) | proxy
     assert (options["workers"], options["loop"], options["http"], options["access_log"]) == (
         2,
         "uvloop",
@@ -35,3 +36,19 @@ def test_serve_runs_uvicorn_with_the_production_options(monkeypatch: pytest.Monk
         False,
     )
     assert (ceiling["host"], ceiling["workers"]) == ("127.0.0.1", 1)
+
+
+def test_the_trusted_proxies_are_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append(options))
+
+    serve.serve(serve.PRODUCT_APP, ["--forwarded-allow-ips", "10.0.0.0/8,192.168.1.5"])
+    serve.serve(serve.PRODUCT_APP, [])
+
+    behind_a_proxy, default = calls
+    assert (behind_a_proxy["proxy_headers"], behind_a_proxy["forwarded_allow_ips"]) == (
+        True,
+        "10.0.0.0/8,192.168.1.5",
+    )
+    # uvicorn then reads FORWARDED_ALLOW_IPS, else trusts loopback only.
+    assert default["forwarded_allow_ips"] is None

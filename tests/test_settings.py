@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import httpx
 import pytest
 from pydantic import ValidationError
 
+from impl.app import create_app
 from impl.db_url import parse_database_url
+from impl.devserver import cors_summary
 from impl.settings import DEVELOPMENT_SECRET, Settings
 
 
@@ -140,3 +146,67 @@ def test_development_with_only_a_jwks_has_no_built_in_secret() -> None:
 def test_unusable_token_settings_are_refused(values: dict[str, str]) -> None:
     with pytest.raises(ValidationError):
         Settings(_env_file=None, app_env="production", **values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("configured", "origin"),
+    [
+        ("http://127.0.0.1:8101/", "http://127.0.0.1:8101"),
+        ("HTTPS://App.Example.com", "https://app.example.com"),
+        ("https://app.example.com:443/", "https://app.example.com"),
+        ("http://localhost:80", "http://localhost"),
+        ("http://[::1]:3000", "http://[::1]:3000"),
+        ("http://localhost:3000", "http://localhost:3000"),
+    ],
+)
+def test_cors_origins_are_spelled_as_browsers_send_them(configured: str, origin: str) -> None:
+    assert Settings(_env_file=None, app_env="development", cors_origins=configured).cors_origins == [origin]
+
+
+@pytest.mark.parametrize(
+    ("configured", "reason"),
+    [
+        ("localhost:3000", "does not start with http:// or https://"),
+        ("app.example.com", "does not start with http:// or https://"),
+        ("ftp://app.example.com", "does not start with http:// or https://"),
+        ("https://app.example.com/app", "has a path"),
+        ("https://app.example.com/?x=1", "has a query or fragment"),
+        ("https://app.example.com#top", "has a query or fragment"),
+        ("https://user@app.example.com", "has user information"),
+        ("http://localhost:99999", "Port out of range"),
+    ],
+)
+def test_what_cannot_be_an_origin_is_refused_at_start_up(
+    monkeypatch: pytest.MonkeyPatch, configured: str, reason: str
+) -> None:
+    monkeypatch.setenv("CORS_ORIGINS", f"http://localhost:3000,{configured}")
+    with pytest.raises(ValidationError, match=f"CORS_ORIGINS entry '{re.escape(configured)}'.*{reason}"):
+        Settings(_env_file=None, app_env="development")
+
+
+async def test_a_preflight_from_an_origin_configured_with_a_trailing_slash_is_allowed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("CORS_ORIGINS", "http://127.0.0.1:8101/")
+    settings = Settings(
+        _env_file=None, app_env="development", database_url=f"sqlite+aiosqlite:///{tmp_path}/t.db"
+    )
+    transport = httpx.ASGITransport(app=create_app(settings))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.options(
+            "/api/tasks",
+            headers={
+                "Origin": "http://127.0.0.1:8101",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization,content-type",
+            },
+        )
+    assert response.status_code == 200, response.text
+    assert response.headers["access-control-allow-origin"] == "http://127.0.0.1:8101"
+
+
+def test_make_run_prints_the_allowed_origins() -> None:
+    assert cors_summary(["http://localhost:3000", "https://app.example.com"]) == (
+        "CORS: browser apps allowed from http://localhost:3000, https://app.example.com"
+    )
+    assert "no browser origins allowed" in cors_summary([])

@@ -39,6 +39,24 @@ async def test_create_returns_the_task_with_defaults_and_location(user_a: httpx.
     assert task["created_at"].endswith("Z")
 
 
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("2026-12-01T17:00:00.123+01:00", "2026-12-01T16:00:00.123000Z"),
+        ("2026-12-01T16:00:00.123456789Z", "2026-12-01T16:00:00.123456Z"),
+        ("2026-12-01T16:00:00.9999999Z", "2026-12-01T16:00:00.999999Z"),
+        ("2026-12-01T16:00:00.000Z", "2026-12-01T16:00:00Z"),
+    ],
+)
+async def test_date_times_come_back_at_the_documented_microsecond_precision(
+    user_a: httpx.AsyncClient, sent: str, stored: str
+) -> None:
+    # openapi/tasks.yaml (info.description) documents this rendering; the clients rely on it.
+    task = await create(user_a, title="Precise", due_at=sent)
+    assert task["due_at"] == stored
+    assert (await user_a.get(f"{TASKS}/{task['id']}")).json()["due_at"] == stored
+
+
 async def test_create_stores_every_field_and_normalises_due_at_to_utc(user_a: httpx.AsyncClient) -> None:
     task = await create(
         user_a,

@@ -8,10 +8,12 @@ Self-contained on purpose: its fixtures are its own, so it depends on no shared 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -183,7 +185,15 @@ def test_typescript_client_typechecks(node: Node) -> None:
     _run([node.npm, "run", "--silent", "typecheck"])
 
 
-def test_typescript_client_user_journey(node: Node, live_server: LiveServer) -> None:
+@pytest.fixture
+def unreachable_url() -> Iterator[str]:
+    """A loopback port that is bound but not listening: connecting is refused, like a dead server."""
+    with socket.socket() as reserved:
+        reserved.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{reserved.getsockname()[1]}"
+
+
+def test_typescript_client_user_journey(node: Node, live_server: LiveServer, unreachable_url: str) -> None:
     _run([node.npm, "run", "--silent", "build:test"])
     suffix = secrets.token_hex(4)
     env = {
@@ -191,7 +201,94 @@ def test_typescript_client_user_journey(node: Node, live_server: LiveServer) -> 
         "TODO_API_BASE_URL": live_server.base_url,
         "TODO_API_TOKEN": live_server.token(f"ts-alice-{suffix}"),
         "TODO_API_OTHER_TOKEN": live_server.token(f"ts-bob-{suffix}"),
+        "TODO_API_UNREACHABLE_URL": unreachable_url,
     }
     output = _run([node.node, "--test", ".test-build/journey.test.js"], env=env)
     assert re.search(r"^# pass [1-9]", output, re.MULTILINE), output
     assert re.search(r"^# fail 0$", output, re.MULTILINE), output
+
+
+README = ROOT / "README.md"
+TS_SNIPPET = re.compile(r"^```ts\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+# A snippet whose first line is `// api.ts` is written under that name, so later snippets import it.
+SNIPPET_FILE = re.compile(r"\A// (?P<name>[\w-]+\.ts)\n")
+# The strictest settings a frontend project commonly enables (as in @tsconfig/strictest), except
+# noUnused*: a snippet shows a result without using it.
+README_COMPILER_OPTIONS = {
+    "target": "ES2022",
+    "lib": ["ES2022", "DOM", "DOM.Iterable"],
+    "module": "ESNext",
+    "moduleResolution": "Bundler",
+    "strict": True,
+    "exactOptionalPropertyTypes": True,
+    "noUncheckedIndexedAccess": True,
+    "noImplicitOverride": True,
+    "noImplicitReturns": True,
+    "noFallthroughCasesInSwitch": True,
+    "allowUnreachableCode": False,
+    "isolatedModules": True,
+    "noEmit": True,
+    "types": ["node"],
+}
+# What the README's snippets take from outside this repository: Better Auth (declared here with the
+# shapes the snippets use, rather than installing it), the auth client module the README describes,
+# and the two names it leaves to the reader's app.
+README_CONTEXT = {
+    "better-auth.d.ts": """
+declare module 'better-auth' {
+  export function betterAuth(options: { baseURL?: string | undefined; plugins?: unknown[] }): unknown;
+}
+declare module 'better-auth/plugins' {
+  export function jwt(options?: { jwks?: { keyPairConfig?: { alg: string; crv?: string } } }): unknown;
+}
+declare module 'better-auth/client/plugins' {
+  export function jwtClient(): unknown;
+}
+declare module 'better-auth/react' {
+  interface FetchContext { response: Response }
+  export interface AuthClient {
+    token(): Promise<{ data: { token: string } | null; error: { message?: string } | null }>;
+    getSession(options?: { fetchOptions?: { onSuccess?: (ctx: FetchContext) => unknown } }): Promise<unknown>;
+  }
+  export function createAuthClient(options?: { plugins?: unknown[] }): AuthClient;
+}
+""",
+    "auth-client.ts": """
+import { createAuthClient } from 'better-auth/react';
+import { jwtClient } from 'better-auth/client/plugins';
+export const authClient = createAuthClient({ plugins: [jwtClient()] });
+""",
+    "app.d.ts": """
+declare const API_URL: string;
+declare function showFieldErrors(byField: Map<string, string>): void;
+""",
+}
+
+
+def readme_snippets() -> list[str]:
+    return TS_SNIPPET.findall(README.read_text(encoding="utf-8"))
+
+
+def test_every_readme_typescript_snippet_compiles_strictly(node: Node, tmp_path: Path) -> None:
+    snippets = readme_snippets()
+    # Better Auth server and frontend, configure, list/create, errors, transport failure.
+    assert len(snippets) >= 6, f"found only {len(snippets)} ```ts snippets in README.md"
+    for index, snippet in enumerate(snippets, start=1):
+        named = SNIPPET_FILE.match(snippet)
+        name = named["name"] if named else f"snippet-{index}.ts"
+        # `export {}` makes each snippet a module of its own, as in an app (and allows top-level await).
+        (tmp_path / name).write_text(f"{snippet}\nexport {{}};\n", encoding="utf-8")
+    for name, text in README_CONTEXT.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    tsconfig = {
+        "compilerOptions": {
+            **README_COMPILER_OPTIONS,
+            "typeRoots": [str(CLIENT_DIR / "node_modules" / "@types")],
+            # As after `npm install ../todo-api/generated/typescript`.
+            "paths": {"@todo-api/client": [str(ROOT / "generated" / "typescript" / "index.d.ts")]},
+        },
+        "include": ["*.ts"],
+    }
+    (tmp_path / "tsconfig.json").write_text(json.dumps(tsconfig), encoding="utf-8")
+    tsc = CLIENT_DIR / "node_modules" / "typescript" / "bin" / "tsc"
+    _run([node.node, str(tsc), "-p", str(tmp_path / "tsconfig.json"), "--pretty", "false"])

@@ -1,8 +1,5 @@
-import { type Client } from './gen/client/index.js';
-export * from './gen/index.js';
-export { client } from './gen/client.gen.js';
-export { createClient, createConfig } from './gen/client/index.js';
-export type { Client, Config, RequestResult } from './gen/client/index.js';
+import type { CompleteTaskData, CompleteTaskError, CompleteTaskResponse, CreateTaskData, CreateTaskError, CreateTaskResponse, DeleteTaskData, DeleteTaskError, GetHealthData, GetHealthError, GetHealthResponse, GetReadinessData, GetReadinessError, GetReadinessResponse, GetTaskData, GetTaskError, GetTaskResponse, ListTasksData, ListTasksError, ListTasksResponse, PatchTaskData, PatchTaskError, PatchTaskResponse, Problem, ReplaceTaskData, ReplaceTaskError, ReplaceTaskResponse } from './gen/types.gen.js';
+export type * from './gen/types.gen.js';
 /**
  * Returns the caller's current Better Auth JWT, or nothing when signed out. It is called before every
  * authenticated request, so a token refreshed by the auth client is picked up without rebuilding.
@@ -16,8 +13,53 @@ export interface TodoClientOptions {
     /** A fetch implementation, for tests or server-side rendering; defaults to the global one. */
     fetch?: typeof globalThis.fetch;
 }
-/** A client bound to one API origin and one user's token; pass it as `client` to any operation. */
-export declare function createTodoClient(options: TodoClientOptions): Client;
+/**
+ * The API answered: either `data` (a 2xx; `undefined` for a 204) or `error`, the contract's problem
+ * details. `response` is always there. When no answer arrived at all, the call throws a
+ * {@link TodoTransportError} instead, so `error` is only ever what the API said.
+ */
+export type TodoResult<TData, TError = Problem> = {
+    data: TData;
+    error: undefined;
+    response: Response;
+} | {
+    data: undefined;
+    error: TError;
+    response: Response;
+};
+/**
+ * No HTTP answer: the network failed, the request was aborted, or the browser blocked the response
+ * (a CORS failure looks exactly like this to a script). `cause` is what `fetch` threw.
+ */
+export declare class TodoTransportError extends Error {
+    /** The request that got no answer. */
+    readonly request: Request | undefined;
+    readonly name = "TodoTransportError";
+    constructor(
+    /** The request that got no answer. */
+    request: Request | undefined, options: {
+        cause: unknown;
+    });
+}
+/** What one operation takes: its path, query and body as the contract types them, and an abort signal. */
+export type TodoRequest<TData> = Omit<TData, 'url'> & {
+    signal?: AbortSignal;
+};
+/** The contract's operations, bound to one API origin and one user's token. */
+export interface TodoClient {
+    listTasks(request?: TodoRequest<ListTasksData>): Promise<TodoResult<ListTasksResponse, ListTasksError>>;
+    createTask(request: TodoRequest<CreateTaskData>): Promise<TodoResult<CreateTaskResponse, CreateTaskError>>;
+    getTask(request: TodoRequest<GetTaskData>): Promise<TodoResult<GetTaskResponse, GetTaskError>>;
+    replaceTask(request: TodoRequest<ReplaceTaskData>): Promise<TodoResult<ReplaceTaskResponse, ReplaceTaskError>>;
+    patchTask(request: TodoRequest<PatchTaskData>): Promise<TodoResult<PatchTaskResponse, PatchTaskError>>;
+    completeTask(request: TodoRequest<CompleteTaskData>): Promise<TodoResult<CompleteTaskResponse, CompleteTaskError>>;
+    /** Resolves `data: undefined` on success: a 204 has no body. */
+    deleteTask(request: TodoRequest<DeleteTaskData>): Promise<TodoResult<undefined, DeleteTaskError>>;
+    getHealth(request?: TodoRequest<GetHealthData>): Promise<TodoResult<GetHealthResponse, GetHealthError>>;
+    getReadiness(request?: TodoRequest<GetReadinessData>): Promise<TodoResult<GetReadinessResponse, GetReadinessError>>;
+}
+/** Creates the only way to call the API: the operations bound to `baseUrl` and the user's token. */
+export declare function createTodoClient(options: TodoClientOptions): TodoClient;
 /**
  * The `cursor` for the next page of `listTasks`, read from the response's `Link: <…>; rel="next"`
  * header; `undefined` on the last page. Pass it back with the same filters and sort.

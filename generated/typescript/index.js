@@ -1,17 +1,62 @@
 // Hand-written entry point of @todo-api/client (source: clients/typescript/src/index.ts; `make client`
 // compiles it into generated/typescript/). The generator knows the operations but not where the API
-// lives, whose token to send, or how this API links pages, so those three things live here.
+// lives, whose token to send, or how this API links pages, so those things live here. The generator's
+// raw operations and its unconfigured default client are deliberately not exported: a call that could
+// forget the client would silently go to the contract's example server without a token.
 import { createClient } from './gen/client/index.js';
-export * from './gen/index.js';
-export { client } from './gen/client.gen.js';
-export { createClient, createConfig } from './gen/client/index.js';
-/** A client bound to one API origin and one user's token; pass it as `client` to any operation. */
+import * as operations from './gen/sdk.gen.js';
+/**
+ * No HTTP answer: the network failed, the request was aborted, or the browser blocked the response
+ * (a CORS failure looks exactly like this to a script). `cause` is what `fetch` threw.
+ */
+export class TodoTransportError extends Error {
+    request;
+    name = 'TodoTransportError';
+    constructor(
+    /** The request that got no answer. */
+    request, options) {
+        const reason = options.cause instanceof Error ? options.cause.message : String(options.cause);
+        super(`No answer from the Todo API${request ? ` for ${request.method} ${request.url}` : ''}: ${reason}`, options);
+        this.request = request;
+    }
+}
+function isProblem(value) {
+    return typeof value === 'object' && value !== null && 'status' in value && 'title' in value;
+}
+async function settle(pending) {
+    const { data, error, request, response } = await pending;
+    if (response === undefined) {
+        throw new TodoTransportError(request, { cause: error });
+    }
+    if (!response.ok) {
+        // Something other than the API (a proxy's 502 page) may answer; it still gets a problem's shape.
+        const problem = isProblem(error)
+            ? error
+            : { type: 'about:blank', title: response.statusText || `HTTP ${response.status}`, status: response.status };
+        return { data: undefined, error: problem, response };
+    }
+    // The generator resolves a body-less 204 as `{}`; the contract says there is nothing.
+    return { data: (response.status === 204 ? undefined : data), error: undefined, response };
+}
+/** Creates the only way to call the API: the operations bound to `baseUrl` and the user's token. */
 export function createTodoClient(options) {
-    return createClient({
+    const client = createClient({
         baseUrl: options.baseUrl,
         auth: async () => (await options.token()) ?? undefined,
         ...(options.fetch ? { fetch: options.fetch } : {}),
     });
+    const bound = { client, throwOnError: false };
+    return {
+        listTasks: (request) => settle(operations.listTasks({ ...request, ...bound })),
+        createTask: (request) => settle(operations.createTask({ ...request, ...bound })),
+        getTask: (request) => settle(operations.getTask({ ...request, ...bound })),
+        replaceTask: (request) => settle(operations.replaceTask({ ...request, ...bound })),
+        patchTask: (request) => settle(operations.patchTask({ ...request, ...bound })),
+        completeTask: (request) => settle(operations.completeTask({ ...request, ...bound })),
+        deleteTask: (request) => settle(operations.deleteTask({ ...request, ...bound })),
+        getHealth: (request) => settle(operations.getHealth({ ...request, ...bound })),
+        getReadiness: (request) => settle(operations.getReadiness({ ...request, ...bound })),
+    };
 }
 // RFC 8288 link-value: `<target>` followed by `;`-separated parameters, values optionally quoted.
 const LINK_VALUE = /<([^>]*)>((?:\s*;\s*[^;,=\s]+(?:\s*=\s*(?:"[^"]*"|[^;,\s]*))?)*)/g;

@@ -34,7 +34,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.expression import type_coerce
 
 from generated import models
-from impl.db import RequestDatabase
+from impl.db import SQLITE_UNICODE_LOWER, RequestDatabase
 from impl.tables import TaskRow
 from impl.tasks.cursor import Cursor
 
@@ -159,15 +159,20 @@ class TaskRepository:
         if query.completed is not None:
             statement = statement.where(COLUMNS.completed == query.completed)
         if query.search is not None:
-            pattern = f"%{_escape_like(query.search)}%"
-            statement = statement.where(
-                or_(
-                    COLUMNS.title.ilike(pattern, escape="\\"), COLUMNS.description.ilike(pattern, escape="\\")
-                )
-            )
+            statement = statement.where(self._contains_text(query.search))
         if query.tag is not None:
             statement = statement.where(self._has_tag(query.tag))
         return statement
+
+    def _contains_text(self, search: str) -> ColumnElement[bool]:
+        """Title or description contains `search` literally, ignoring case for every alphabet."""
+        pattern = f"%{_escape_like(search)}%"
+        searched = (COLUMNS.title, COLUMNS.description)
+        if self._database.dialect == "postgresql":
+            return or_(*(column.ilike(pattern, escape="\\") for column in searched))
+        # SQLite folds ASCII only: both sides go through the Unicode lower() impl/db.py registers.
+        folded = [getattr(func, SQLITE_UNICODE_LOWER)(column) for column in searched]
+        return or_(*(text.like(pattern.lower(), escape="\\") for text in folded))
 
     def _has_tag(self, tag: str) -> ColumnElement[bool]:
         if self._database.dialect == "postgresql":

@@ -1,13 +1,42 @@
 // Hand-written entry point of @todo-api/client (source: clients/typescript/src/index.ts; `make client`
 // compiles it into generated/typescript/). The generator knows the operations but not where the API
-// lives, whose token to send, or how this API links pages, so those three things live here.
+// lives, whose token to send, or how this API links pages, so those things live here. The generator's
+// raw operations and its unconfigured default client are deliberately not exported: a call that could
+// forget the client would silently go to the contract's example server without a token.
 
 import { createClient, type Client } from './gen/client/index.js';
+import * as operations from './gen/sdk.gen.js';
+import type {
+  CompleteTaskData,
+  CompleteTaskError,
+  CompleteTaskResponse,
+  CreateTaskData,
+  CreateTaskError,
+  CreateTaskResponse,
+  DeleteTaskData,
+  DeleteTaskError,
+  GetHealthData,
+  GetHealthError,
+  GetHealthResponse,
+  GetReadinessData,
+  GetReadinessError,
+  GetReadinessResponse,
+  GetTaskData,
+  GetTaskError,
+  GetTaskResponse,
+  ListTasksData,
+  ListTasksError,
+  ListTasksResponse,
+  PatchTaskData,
+  PatchTaskError,
+  PatchTaskResponse,
+  Problem,
+  ReplaceTaskData,
+  ReplaceTaskError,
+  ReplaceTaskResponse,
+} from './gen/types.gen.js';
 
-export * from './gen/index.js';
-export { client } from './gen/client.gen.js';
-export { createClient, createConfig } from './gen/client/index.js';
-export type { Client, Config, RequestResult } from './gen/client/index.js';
+export type * from './gen/types.gen.js';
 
 /**
  * Returns the caller's current Better Auth JWT, or nothing when signed out. It is called before every
@@ -24,13 +53,96 @@ export interface TodoClientOptions {
   fetch?: typeof globalThis.fetch;
 }
 
-/** A client bound to one API origin and one user's token; pass it as `client` to any operation. */
-export function createTodoClient(options: TodoClientOptions): Client {
-  return createClient({
+/**
+ * The API answered: either `data` (a 2xx; `undefined` for a 204) or `error`, the contract's problem
+ * details. `response` is always there. When no answer arrived at all, the call throws a
+ * {@link TodoTransportError} instead, so `error` is only ever what the API said.
+ */
+export type TodoResult<TData, TError = Problem> =
+  | { data: TData; error: undefined; response: Response }
+  | { data: undefined; error: TError; response: Response };
+
+/**
+ * No HTTP answer: the network failed, the request was aborted, or the browser blocked the response
+ * (a CORS failure looks exactly like this to a script). `cause` is what `fetch` threw.
+ */
+export class TodoTransportError extends Error {
+  override readonly name = 'TodoTransportError';
+
+  constructor(
+    /** The request that got no answer. */
+    readonly request: Request | undefined,
+    options: { cause: unknown },
+  ) {
+    const reason = options.cause instanceof Error ? options.cause.message : String(options.cause);
+    super(`No answer from the Todo API${request ? ` for ${request.method} ${request.url}` : ''}: ${reason}`, options);
+  }
+}
+
+/** What one operation takes: its path, query and body as the contract types them, and an abort signal. */
+export type TodoRequest<TData> = Omit<TData, 'url'> & { signal?: AbortSignal };
+
+/** The contract's operations, bound to one API origin and one user's token. */
+export interface TodoClient {
+  listTasks(request?: TodoRequest<ListTasksData>): Promise<TodoResult<ListTasksResponse, ListTasksError>>;
+  createTask(request: TodoRequest<CreateTaskData>): Promise<TodoResult<CreateTaskResponse, CreateTaskError>>;
+  getTask(request: TodoRequest<GetTaskData>): Promise<TodoResult<GetTaskResponse, GetTaskError>>;
+  replaceTask(request: TodoRequest<ReplaceTaskData>): Promise<TodoResult<ReplaceTaskResponse, ReplaceTaskError>>;
+  patchTask(request: TodoRequest<PatchTaskData>): Promise<TodoResult<PatchTaskResponse, PatchTaskError>>;
+  completeTask(request: TodoRequest<CompleteTaskData>): Promise<TodoResult<CompleteTaskResponse, CompleteTaskError>>;
+  /** Resolves `data: undefined` on success: a 204 has no body. */
+  deleteTask(request: TodoRequest<DeleteTaskData>): Promise<TodoResult<undefined, DeleteTaskError>>;
+  getHealth(request?: TodoRequest<GetHealthData>): Promise<TodoResult<GetHealthResponse, GetHealthError>>;
+  getReadiness(request?: TodoRequest<GetReadinessData>): Promise<TodoResult<GetReadinessResponse, GetReadinessError>>;
+}
+
+/** The generator's result before it is settled into a {@link TodoResult}. */
+interface RawOutcome {
+  data?: unknown;
+  error?: unknown;
+  request: Request;
+  response: Response | undefined;
+}
+
+function isProblem(value: unknown): value is Problem {
+  return typeof value === 'object' && value !== null && 'status' in value && 'title' in value;
+}
+
+async function settle<TData, TError>(pending: Promise<RawOutcome>): Promise<TodoResult<TData, TError>> {
+  const { data, error, request, response } = await pending;
+  if (response === undefined) {
+    throw new TodoTransportError(request, { cause: error });
+  }
+  if (!response.ok) {
+    // Something other than the API (a proxy's 502 page) may answer; it still gets a problem's shape.
+    const problem = isProblem(error)
+      ? error
+      : { type: 'about:blank', title: response.statusText || `HTTP ${response.status}`, status: response.status };
+    return { data: undefined, error: problem as TError, response };
+  }
+  // The generator resolves a body-less 204 as `{}`; the contract says there is nothing.
+  return { data: (response.status === 204 ? undefined : data) as TData, error: undefined, response };
+}
+
+/** Creates the only way to call the API: the operations bound to `baseUrl` and the user's token. */
+export function createTodoClient(options: TodoClientOptions): TodoClient {
+  const client: Client = createClient({
     baseUrl: options.baseUrl,
     auth: async () => (await options.token()) ?? undefined,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
+  const bound = { client, throwOnError: false } as const;
+  return {
+    listTasks: (request) => settle(operations.listTasks({ ...request, ...bound })),
+    createTask: (request) => settle(operations.createTask({ ...request, ...bound })),
+    getTask: (request) => settle(operations.getTask({ ...request, ...bound })),
+    replaceTask: (request) => settle(operations.replaceTask({ ...request, ...bound })),
+    patchTask: (request) => settle(operations.patchTask({ ...request, ...bound })),
+    completeTask: (request) => settle(operations.completeTask({ ...request, ...bound })),
+    deleteTask: (request) => settle(operations.deleteTask({ ...request, ...bound })),
+    getHealth: (request) => settle(operations.getHealth({ ...request, ...bound })),
+    getReadiness: (request) => settle(operations.getReadiness({ ...request, ...bound })),
+  };
 }
 
 // RFC 8288 link-value: `<target>` followed by `;`-separated parameters, values optionally quoted.

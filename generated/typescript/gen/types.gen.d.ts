@@ -10,7 +10,8 @@ export type Priority = 'low' | 'medium' | 'high';
 export type Title = string;
 export type Description = string | null;
 /**
- * RFC 3339 date-time with an offset; returned in UTC. It is stored in UTC, so the first and the
+ * RFC 3339 date-time with an offset; returned in UTC with `Z`, at microsecond precision (more
+ * fractional digits are truncated, see the API description). It is stored in UTC, so the first and the
  * last day of the representable range (0001-01-01, 9999-12-31), where an offset could carry
  * the instant out of it, are not accepted.
  *
@@ -30,11 +31,23 @@ export type Task = {
     title: string;
     description: string | null;
     completed: boolean;
+    /**
+     * UTC with `Z`, at microsecond precision (six fractional digits when there is a fraction).
+     */
     completed_at: string | null;
+    /**
+     * UTC with `Z`, at microsecond precision (six fractional digits when there is a fraction).
+     */
     due_at: string | null;
     priority: Priority;
     tags: Array<string>;
+    /**
+     * UTC with `Z`, at microsecond precision (six fractional digits when there is a fraction).
+     */
     created_at: string;
+    /**
+     * UTC with `Z`, at microsecond precision (six fractional digits when there is a fraction).
+     */
     updated_at: string;
 };
 export type TaskCreate = {
