@@ -130,4 +130,4 @@ async def test_the_api_answers_a_too_long_lived_token_with_401(tmp_path: Path) -
 @pytest.mark.parametrize("value", ["0", "-5", "soon"])
 def test_a_maximum_lifetime_must_be_a_positive_number_of_seconds(value: str) -> None:
     with pytest.raises(ValueError, match="jwt_max_lifetime_seconds"):
-        Settings(_env_file=None, better_auth_secret=TEST_SECRET, jwt_max_lifetime_seconds=value)  # type: ignore[arg-type]
+        Settings(_env_file=None, better_auth_secret=TEST_SECRET, jwt_max_lifetime_seconds=value)
