@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
+import ipaddress
+import math
+import re
+from collections import Counter
 from functools import cached_property
 from typing import Annotated, Literal
 from urllib.parse import SplitResult, urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from impl.db_url import DatabaseUrl, parse_database_url
 
 MIN_SECRET_LENGTH = 32
+# What `openssl rand -base64 32` gives (256 bits); the estimate below credits it with about 200.
+MIN_SECRET_ENTROPY_BITS = 128
+GENERATE_A_SECRET = "generate one with `openssl rand -base64 32`"
 # Only ever used with APP_ENV=development, which production refuses to run without a real secret.
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
+# Words that mark a value someone typed or copied from an example, not one a generator produced.
+# Six letters or more, so that a random base64 secret contains one by chance about once in 10^7.
+PLACEHOLDER_WORDS = (
+    "changeme",
+    "replaceme",
+    "secret",
+    "password",
+    "example",
+    "placeholder",
+    "development",
+    "insecure",
+)
+LOOPBACK_HOSTNAMES = frozenset({"localhost"})
 DEFAULT_STATEMENT_CACHE_SIZE = 100
 
 # The signing algorithms Better Auth's jwt plugin offers, plus their siblings of the same key types.
@@ -64,8 +84,55 @@ def _why_not_an_origin(value: str, parts: SplitResult) -> str | None:
     return None
 
 
+def secret_entropy_bits(secret: str) -> float:
+    """A pessimistic estimate of a secret's randomness, in bits.
+
+    The Shannon entropy of the secret's own character frequencies, times its length, counted over
+    its shortest repeating unit only (`abab…` is worth `ab`). Generated secrets score close to their
+    true strength; repeated characters, short alphabets and repeated phrases score low.
+    """
+    unit = secret[: _period(secret)]
+    counts = Counter(unit).values()
+    return -sum(n * math.log2(n / len(unit)) for n in counts)
+
+
+def _period(text: str) -> int:
+    # The prefix function (Knuth-Morris-Pratt) in O(n): text is a repetition of its first p characters.
+    border = [0] * len(text)
+    for i in range(1, len(text)):
+        k = border[i - 1]
+        while k and text[i] != text[k]:
+            k = border[k - 1]
+        border[i] = k + (text[i] == text[k])
+    period = len(text) - (border[-1] if text else 0)
+    return period if period and len(text) % period == 0 else len(text)
+
+
+def secret_weakness(secret: str) -> str | None:
+    """Why production must not sign with `secret`, or None. The message never quotes the secret."""
+    if len(secret) < MIN_SECRET_LENGTH:
+        return f"is shorter than {MIN_SECRET_LENGTH} characters"
+    letters = re.sub(r"[^a-z]", "", secret.lower())
+    if secret == DEVELOPMENT_SECRET or any(word in letters for word in PLACEHOLDER_WORDS):
+        return "is a placeholder, not a secret"
+    if secret_entropy_bits(secret) < MIN_SECRET_ENTROPY_BITS:
+        return f"is too predictable (estimated under {MIN_SECRET_ENTROPY_BITS} bits of randomness)"
+    return None
+
+
+def is_loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    if host in LOOPBACK_HOSTNAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+    # Start-up errors are printed and logged: they must name the setting, never repeat its value.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True, hide_input_in_errors=True)
 
     app_env: Literal["development", "production"] = "production"
     database_url: str = "sqlite+aiosqlite:///./todo.db"
@@ -77,12 +144,17 @@ class Settings(BaseSettings):
     jwt_jwks_url: str | None = None
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
+    # Longest accepted token lifetime (`exp` - `iat`, or `exp` - now without `iat`); None: no bound.
+    jwt_max_lifetime_seconds: Annotated[int | None, Field(gt=0)] = None
     jwt_algorithms: Annotated[list[AsymmetricAlgorithm], NoDecode, Field(min_length=1)] = (
         DEFAULT_JWT_ALGORITHMS
     )
     jwks_cache_ttl_seconds: Annotated[float, Field(ge=0)] = 300.0
     jwks_min_refresh_interval_seconds: Annotated[float, Field(ge=0)] = 10.0
     jwks_fetch_timeout_seconds: Annotated[float, Field(gt=0, le=30)] = 2.0
+    # Production fetches keys over https (or from loopback): over plain http an on-path attacker
+    # can publish their own key. This opt-in exists for private networks and is logged at start-up.
+    jwks_allow_insecure_http: bool = False
 
     # Per worker process. Ten connections keep a worker's event loop busy; extra "overflow"
     # connections would be opened and closed under every burst, a PostgreSQL process fork each.
@@ -124,14 +196,19 @@ class Settings(BaseSettings):
 
     @field_validator("better_auth_url", "jwt_jwks_url")
     @classmethod
-    def _http_url(cls, value: str | None) -> str | None:
+    def _http_url(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:
             return None
+        # The value is not quoted: a URL may carry credentials.
+        refusal = f"{(info.field_name or '').upper()} is not an http(s) URL without query or fragment"
         parts = urlsplit(value.strip())
         http = parts.scheme.lower() in ("http", "https")
         if not http or not parts.hostname or parts.query or parts.fragment:
-            raise ValueError(f"{value!r} is not an http(s) URL without query or fragment")
-        _ = parts.port  # raises ValueError for a malformed port
+            raise ValueError(refusal)
+        try:
+            _ = parts.port
+        except ValueError:
+            raise ValueError(refusal) from None
         return value.strip()
 
     @model_validator(mode="after")
@@ -143,12 +220,25 @@ class Settings(BaseSettings):
             return self
         if secret is None and self.jwks_url is None:
             raise ValueError(
-                f"BETTER_AUTH_SECRET must be set (HS256, at least {MIN_SECRET_LENGTH} characters) and/or "
-                "BETTER_AUTH_URL or JWT_JWKS_URL (Better Auth's JWKS), or run with APP_ENV=development"
+                f"BETTER_AUTH_SECRET must be set (HS256, at least {MIN_SECRET_LENGTH} random characters: "
+                f"{GENERATE_A_SECRET}) and/or BETTER_AUTH_URL or JWT_JWKS_URL (Better Auth's JWKS), "
+                "or run with APP_ENV=development"
             )
-        if secret is not None and len(secret) < MIN_SECRET_LENGTH:
-            raise ValueError(f"BETTER_AUTH_SECRET must be set to at least {MIN_SECRET_LENGTH} characters")
+        weakness = secret_weakness(secret) if secret is not None else None
+        if weakness is not None:
+            raise ValueError(f"BETTER_AUTH_SECRET {weakness}; {GENERATE_A_SECRET}")
+        if self.jwks_url is not None and self.jwks_fetched_insecurely and not self.jwks_allow_insecure_http:
+            raise ValueError(
+                "the JWKS URL must use https in production (plain http is allowed for loopback hosts, "
+                "or with JWKS_ALLOW_INSECURE_HTTP=true on a network no one else can reach)"
+            )
         return self
+
+    @property
+    def jwks_fetched_insecurely(self) -> bool:
+        """Whether the keys travel over plain http to a host other than this machine."""
+        url = self.jwks_url
+        return url is not None and urlsplit(url).scheme.lower() == "http" and not is_loopback(url)
 
     @property
     def hs256_secret(self) -> str | None:

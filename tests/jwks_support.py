@@ -126,10 +126,15 @@ class JwksServer:
 
     Modes: `serve` the document, answer `error` (HTTP 500), `garbage` (200, not JSON), or stay
     `silent` (accept the connection, never answer: a dead auth server behind a live socket).
+    `body` replaces the served document's bytes, `chunked` sends them without a Content-Length,
+    `headers` are added to the response.
     """
 
     def __init__(self, *keys: SigningKey) -> None:
         self.document: dict[str, Any] = {"keys": [key.jwk() for key in keys]}
+        self.body: bytes | None = None
+        self.chunked = False
+        self.headers: dict[str, str] = {}
         self.mode: Mode = "serve"
         self.requests = 0
         self._server: asyncio.Server | None = None
@@ -163,14 +168,24 @@ class JwksServer:
                 await self._released.wait()
                 return
             status, body = {
-                "serve": ("200 OK", json.dumps(self.document).encode()),
+                "serve": ("200 OK", self.body or json.dumps(self.document).encode()),
                 "error": ("500 Internal Server Error", b"{}"),
                 "garbage": ("200 OK", b"<html>not json</html>"),
             }[self.mode]
-            head = f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-            writer.write(head.encode() + b"Connection: close\r\n\r\n" + body)
-            await writer.drain()
+            length = {"Transfer-Encoding": "chunked"} if self.chunked else {"Content-Length": str(len(body))}
+            headers = {"Content-Type": "application/json", **length, **self.headers, "Connection": "close"}
+            head = f"HTTP/1.1 {status}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+            writer.write(head.encode() + b"\r\n")
+            for chunk in _chunks(body) if self.chunked else [body]:
+                writer.write(chunk)
+                await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             return
         finally:
             writer.close()
+
+
+def _chunks(body: bytes, size: int = 16 * 1024) -> list[bytes]:
+    """`body` in HTTP/1.1 chunked transfer coding, ending with the last, empty chunk."""
+    pieces = [body[i : i + size] for i in range(0, len(body), size)]
+    return [f"{len(piece):x}\r\n".encode() + piece + b"\r\n" for piece in pieces] + [b"0\r\n\r\n"]

@@ -8,6 +8,8 @@ import httpx
 import jwt
 import pytest
 
+from impl.auth.dependency import MAX_TOKEN_BYTES
+from tests.jwks_support import forge_hs256
 from tests.support import TEST_SECRET, sign_token
 from tests.test_tasks import TASKS
 
@@ -41,6 +43,49 @@ BAD_HEADERS = {
     "NUL in subject": bearer(sign_token("a\x00b")),
     "not yet valid": bearer(sign_token("mallory", extra={"nbf": 4102444800})),
 }
+
+
+def signed_with_expiry(exp: object) -> str:
+    """A correctly signed token whose `exp` is written into the JSON as Python's json spells it."""
+    return forge_hs256({"sub": "mallory", "exp": exp}, TEST_SECRET.encode())
+
+
+ABSURD_EXPIRIES = {
+    "10^400": 10**400,
+    "-10^400": -(10**400),
+    "1e400 (Infinity)": float("inf"),
+    "-Infinity": float("-inf"),
+    "NaN": float("nan"),
+    "after 9999-12-31": 253_402_300_800,
+    "a string": "4102444800",
+    "true": True,
+}
+
+
+@pytest.mark.parametrize("case", ABSURD_EXPIRIES)
+async def test_an_absurd_expiry_is_a_401_not_a_500(anonymous: httpx.AsyncClient, case: str) -> None:
+    await assert_unauthorized(anonymous, bearer(signed_with_expiry(ABSURD_EXPIRIES[case])))
+
+
+async def test_a_far_but_representable_expiry_is_accepted(anonymous: httpx.AsyncClient) -> None:
+    response = await anonymous.get(TASKS, headers=bearer(signed_with_expiry(253_402_300_799)))
+    assert response.status_code == 200
+
+
+async def test_a_token_over_the_size_limit_is_refused_unread(anonymous: httpx.AsyncClient) -> None:
+    # Correctly signed, so only its size can refuse it (a Better Auth token is about 1 KB).
+    token = sign_token("big-name", extra={"name": "n" * MAX_TOKEN_BYTES})
+    assert len(token) > MAX_TOKEN_BYTES
+    response = await anonymous.get(TASKS, headers=bearer(token))
+    await assert_unauthorized(anonymous, bearer(token))
+    assert response.json()["detail"] == f"Invalid bearer token: longer than {MAX_TOKEN_BYTES} bytes."
+
+
+async def test_a_token_at_the_size_limit_is_accepted(anonymous: httpx.AsyncClient) -> None:
+    token = sign_token("big-name", extra={"name": ""})
+    token = sign_token("big-name", extra={"name": "n" * ((MAX_TOKEN_BYTES - len(token)) * 3 // 4)})
+    assert MAX_TOKEN_BYTES - 4 <= len(token) <= MAX_TOKEN_BYTES
+    assert (await anonymous.get(TASKS, headers=bearer(token))).status_code == 200
 
 
 @pytest.mark.parametrize("case", BAD_HEADERS)

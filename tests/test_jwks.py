@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -17,7 +19,8 @@ import pytest
 
 from impl.app import create_app
 from impl.auth import TokenVerifier
-from impl.auth.jwks import KeysUnavailable
+from impl.auth.jwks import MAX_JWKS_BYTES, KeysUnavailable
+from impl.auth.verified_tokens import VerifiedTokens
 from impl.errors import Unauthorized
 from impl.settings import Settings
 from tests.jwks_support import (
@@ -374,6 +377,132 @@ async def test_a_silent_auth_server_costs_one_fetch_timeout_not_a_hang(
     assert elapsed < 2
 
 
+# -- what a key set may cost ----------------------------------------------------------------------
+
+
+def padded_key_set(size: int) -> bytes:
+    """A valid key set publishing ED25519, `size` bytes long."""
+    document = json.dumps({"keys": [ED25519.jwk()], "padding": ""}).encode()
+    return document.replace(b'"padding": ""', b'"padding": "' + b"x" * (size - len(document)) + b'"')
+
+
+async def test_a_key_set_up_to_the_size_cap_is_used(server: JwksServer, verifier: TokenVerifier) -> None:
+    server.body = padded_key_set(MAX_JWKS_BYTES)
+    assert await verifier.user_id(ED25519.sign("a")) == "a"
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["with Content-Length", "chunked"])
+@pytest.mark.parametrize("size", [MAX_JWKS_BYTES + 1, 8 * 1024 * 1024])
+async def test_a_key_set_over_the_size_cap_is_a_failed_fetch(
+    server: JwksServer, verifier: TokenVerifier, chunked: bool, size: int
+) -> None:
+    server.body = padded_key_set(size)
+    server.chunked = chunked
+    with pytest.raises(KeysUnavailable):
+        await verifier.user_id(ED25519.sign())
+    assert server.requests == 1
+
+
+async def test_a_compressed_key_set_is_a_failed_fetch(server: JwksServer, verifier: TokenVerifier) -> None:
+    # Identity was asked for: a compressed body could expand far beyond the size cap in one chunk.
+    server.body = gzip.compress(padded_key_set(MAX_JWKS_BYTES // 2))
+    server.headers = {"Content-Encoding": "gzip"}
+    with pytest.raises(KeysUnavailable):
+        await verifier.user_id(ED25519.sign())
+
+
+DEEP_JSON = {
+    "5,000-deep array": b"[" * 5000 + b"]" * 5000,
+    "5,000-deep keys": b'{"keys": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+    "5,000-deep object": b'{"a":' * 5000 + b"1" + b"}" * 5000,
+}
+
+
+@pytest.mark.parametrize("body", DEEP_JSON.values(), ids=DEEP_JSON)
+async def test_a_deeply_nested_key_set_is_a_failed_fetch_that_keeps_the_cached_keys(
+    server: JwksServer,
+    verifier: TokenVerifier,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+    body: bytes,
+) -> None:
+    assert await verifier.user_id(ED25519.sign("a")) == "a"
+    server.body = body
+    clock.advance(TTL)
+    with caplog.at_level(logging.WARNING, logger="impl.auth.jwks"):
+        assert await verifier.user_id(ED25519.sign("a")) == "a"
+    assert server.requests == 2
+    assert "JWKS fetch from" in caplog.text
+
+
+async def test_plain_http_keys_are_loudly_logged(caplog: pytest.LogCaptureFixture) -> None:
+    settings = Settings(
+        _env_file=None,
+        jwt_jwks_url="http://auth.internal:3000/api/auth/jwks",
+        jwt_issuer=ISSUER,
+        jwt_audience=AUDIENCE,
+        jwks_allow_insecure_http=True,
+    )
+    with caplog.at_level(logging.WARNING, logger="impl.auth.verifier"):
+        verifier = TokenVerifier.from_settings(settings)
+    await verifier.aclose()
+    assert "JWKS_ALLOW_INSECURE_HTTP" in caplog.text
+    assert "http://auth.internal:3000/api/auth/jwks" in caplog.text
+
+
+# -- remembered tokens and withdrawn keys ------------------------------------------------------------
+
+
+@pytest.fixture
+def tokens(verifier: TokenVerifier, clock: ManualClock) -> VerifiedTokens:
+    """The verified-token memory as the app builds it: remembered no longer than the key-set TTL."""
+    return VerifiedTokens(verifier, leeway_seconds=0, max_age_seconds=TTL, clock=clock)
+
+
+async def test_a_remembered_token_ends_with_a_refresh_that_withdraws_its_key(
+    server: JwksServer, tokens: VerifiedTokens, clock: ManualClock
+) -> None:
+    token = ED25519.sign("alice")
+    assert await tokens.user_id(token) == "alice"
+    rotated = SigningKey.generate("EdDSA")
+    server.publish(rotated)  # the Ed25519 key is withdrawn
+    clock.advance(MIN_INTERVAL)
+    assert await tokens.user_id(rotated.sign("bob")) == "bob"  # its new kid makes the cache refresh
+    assert server.requests == 2
+
+    with pytest.raises(Unauthorized, match="unknown signing key"):
+        await tokens.user_id(token)
+
+
+async def test_a_remembered_token_lives_no_longer_than_the_key_set_that_verified_it(
+    server: JwksServer, tokens: VerifiedTokens, clock: ManualClock
+) -> None:
+    assert await tokens.user_id(ED25519.sign("first")) == "first"  # keys fetched now
+    clock.advance(TTL - 1)
+    token = ED25519.sign("alice")
+    assert await tokens.user_id(token) == "alice"  # remembered one second before the keys go stale
+    server.publish(KEYS["ES256"])
+    clock.advance(1)
+
+    with pytest.raises(Unauthorized, match="unknown signing key"):
+        await tokens.user_id(token)
+    assert server.requests == 2
+
+
+async def test_a_remembered_token_whose_key_stays_is_still_answered_from_memory(
+    server: JwksServer, tokens: VerifiedTokens, clock: ManualClock
+) -> None:
+    token = ED25519.sign("alice")
+    assert await tokens.user_id(token) == "alice"
+    rotated = SigningKey.generate("EdDSA")
+    server.publish(ED25519, rotated)
+    clock.advance(MIN_INTERVAL)
+    assert await tokens.user_id(rotated.sign("bob")) == "bob"
+    server.publish(rotated)  # withdrawn after the refresh: not noticed before the next one
+    assert await tokens.user_id(token) == "alice"
+    assert server.requests == 2
+
+
 # -- over HTTP ------------------------------------------------------------------------------------
 
 
@@ -407,3 +536,25 @@ async def test_the_api_renders_key_outages_as_503_and_bad_keys_as_401(
         assert rejected.status_code == 401
         assert rejected.headers["www-authenticate"].startswith("Bearer")
         assert rejected.json()["detail"] == "Invalid bearer token: unknown signing key."
+
+
+@pytest.mark.parametrize("body", DEEP_JSON.values(), ids=DEEP_JSON)
+async def test_the_api_answers_a_deeply_nested_key_set_with_503_not_500(
+    server: JwksServer, clock: ManualClock, tmp_path: Path, body: bytes
+) -> None:
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}",
+        jwt_jwks_url=server.url,
+        jwt_issuer=ISSUER,
+        jwt_audience=AUDIENCE,
+    )
+    app = create_app(settings, clock=clock)
+    server.body = body
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client,
+    ):
+        response = await client.get(TASKS, headers={"Authorization": f"Bearer {ED25519.sign()}"})
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"

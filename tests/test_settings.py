@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import re
+import secrets
+import shutil
+import subprocess
 from pathlib import Path
 
 import httpx
@@ -13,6 +17,9 @@ from impl.app import create_app
 from impl.db_url import parse_database_url
 from impl.devserver import cors_summary
 from impl.settings import DEVELOPMENT_SECRET, Settings
+from tests.support import ROOT
+
+STRONG_SECRET = secrets.token_urlsafe(32)
 
 
 @pytest.mark.parametrize(
@@ -48,18 +55,144 @@ def test_production_refuses_a_missing_or_short_secret(secret: str | None) -> Non
         Settings(_env_file=None, app_env="production", better_auth_secret=secret)
 
 
+SHIPPED_PLACEHOLDER = "change-me-to-a-random-string-of-32-or-more-characters"
+WEAK_SECRETS = {
+    "placeholder of the old .env.example": SHIPPED_PLACEHOLDER,
+    "any change-me": "Change_Me_" + secrets.token_urlsafe(32),
+    "the development secret": DEVELOPMENT_SECRET,
+    "the word secret": "my-jwt-secret-" + secrets.token_urlsafe(32),
+    "the word password": "PASSWORD" + secrets.token_urlsafe(32),
+    "one repeated character": "a" * 32,
+    "one repeated character, long": "z" * 200,
+    "two alternating characters": "ab" * 32,
+    "a repeated phrase": "k8#Qz!" * 8,
+    "a repeated 16-character block": "0123456789abcdef" * 4,
+    "128-bit hex, too short to show it": secrets.token_hex(16),
+    "31 random characters": secrets.token_urlsafe(32)[:31],
+}
+
+
+@pytest.mark.parametrize("case", WEAK_SECRETS)
+def test_production_refuses_placeholder_and_predictable_secrets(case: str) -> None:
+    secret = WEAK_SECRETS[case]
+    with pytest.raises(ValidationError) as refused:
+        Settings(_env_file=None, app_env="production", better_auth_secret=secret)
+    message = str(refused.value)
+    assert "BETTER_AUTH_SECRET" in message
+    assert "openssl rand -base64 32" in message
+    assert secret not in message
+
+
+@pytest.mark.parametrize(
+    "generate",
+    [
+        lambda: base64.b64encode(secrets.token_bytes(32)).decode(),  # what `openssl rand -base64 32` prints
+        lambda: secrets.token_urlsafe(32),
+        lambda: secrets.token_hex(32),
+    ],
+    ids=["base64 of 32 random bytes", "token_urlsafe(32)", "token_hex(32)"],
+)
+def test_production_accepts_generated_secrets(generate: object) -> None:
+    assert callable(generate)
+    for _ in range(200):
+        secret = generate()
+        assert Settings(_env_file=None, better_auth_secret=secret).hs256_secret == secret
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl binary on this machine")
+def test_production_accepts_what_the_error_message_suggests() -> None:
+    secret = subprocess.run(
+        ["openssl", "rand", "-base64", "32"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert Settings(_env_file=None, better_auth_secret=secret).hs256_secret == secret
+
+
+def test_development_still_accepts_a_weak_secret() -> None:
+    assert Settings(_env_file=None, app_env="development", better_auth_secret="d" * 40).hs256_secret
+
+
+def test_the_shipped_env_example_does_not_start_production(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Copied as the README says, with nothing else configured: no HS256 secret anyone can know.
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    shutil.copy(ROOT / ".env.example", tmp_path / ".env")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValidationError, match="BETTER_AUTH_SECRET must be set"):
+        Settings()
+    env = (tmp_path / ".env").read_text()
+    assert "APP_ENV=production" in env.splitlines()
+    assert "BETTER_AUTH_SECRET=" in env.splitlines()
+    assert "openssl rand -base64 32" in env
+
+
+SECRET_TAIL = "Qx7-tail-of-the-secret"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"better_auth_secret": "short-" + SECRET_TAIL[-10:]},
+        {"better_auth_secret": "a" * 40 + SECRET_TAIL},
+        {"better_auth_url": f"ftp://admin:{SECRET_TAIL}@auth.example.com"},
+        {"better_auth_url": f"https://admin:{SECRET_TAIL}@auth.example.com:99999"},
+        {"jwt_jwks_url": f"https://admin:{SECRET_TAIL}@keys.example.com/jwks?k=1"},
+    ],
+    ids=["too short", "too predictable", "bad scheme", "bad port", "query"],
+)
+def test_start_up_errors_never_echo_setting_values(values: dict[str, str]) -> None:
+    with pytest.raises(ValidationError) as refused:
+        Settings(_env_file=None, app_env="production", jwt_issuer="i", jwt_audience="a", **values)  # type: ignore[arg-type]
+    # What a failed start-up prints; `.errors()` keeps the input for programs that ask for it.
+    for rendering in (str(refused.value), repr(refused.value)):
+        assert SECRET_TAIL[-10:] not in rendering
+        assert "input_value" not in rendering
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://auth.example.com",
+        "http://10.0.0.7:3000",
+        "http://127.0.0.1.nip.io:3000",
+    ],
+)
+def test_production_refuses_jwks_over_plain_http(url: str) -> None:
+    with pytest.raises(ValidationError, match="must use https"):
+        Settings(_env_file=None, better_auth_url=url)
+    with pytest.raises(ValidationError, match="must use https"):
+        Settings(_env_file=None, jwt_jwks_url=f"{url}/jwks", jwt_issuer="i", jwt_audience="a")
+
+
+@pytest.mark.parametrize(
+    "url", ["https://auth.example.com", "http://localhost:3000", "http://127.0.0.1:3000", "http://[::1]:3000"]
+)
+def test_production_fetches_keys_over_https_or_from_loopback(url: str) -> None:
+    settings = Settings(_env_file=None, better_auth_url=url)
+    assert settings.jwks_url is not None
+    assert not settings.jwks_fetched_insecurely
+
+
+def test_plain_http_keys_need_an_explicit_opt_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JWKS_ALLOW_INSECURE_HTTP", "true")
+    settings = Settings(_env_file=None, better_auth_url="http://auth.internal:3000")
+    assert settings.jwks_fetched_insecurely
+    assert Settings(_env_file=None, app_env="development", better_auth_url="http://auth.internal:3000")
+
+
 def test_development_falls_back_to_the_development_secret() -> None:
     settings = Settings(_env_file=None, app_env="development")
     assert settings.hs256_secret == DEVELOPMENT_SECRET
 
 
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BETTER_AUTH_SECRET", "s" * 32)
+    monkeypatch.setenv("BETTER_AUTH_SECRET", STRONG_SECRET)
     monkeypatch.setenv("CORS_ORIGINS", "http://localhost:3000, https://app.example.com")
     monkeypatch.setenv("DATABASE_URL", "postgres://u@h/d")
     settings = Settings(_env_file=None)
     assert settings.app_env == "production"
-    assert settings.hs256_secret == "s" * 32
+    assert settings.hs256_secret == STRONG_SECRET
     assert settings.cors_origins == ["http://localhost:3000", "https://app.example.com"]
     assert settings.database.dialect == "postgresql"
 
@@ -101,12 +234,12 @@ def test_explicit_jwks_url_issuer_and_audience_win(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("JWT_ISSUER", "https://issuer.example.com")
     monkeypatch.setenv("JWT_AUDIENCE", "todo-api")
     monkeypatch.setenv("JWT_ALGORITHMS", "EdDSA, ES256")
-    monkeypatch.setenv("BETTER_AUTH_SECRET", "s" * 32)
+    monkeypatch.setenv("BETTER_AUTH_SECRET", STRONG_SECRET)
     settings = Settings(_env_file=None)
     assert settings.jwks_url == "https://keys.example.com/jwks.json"
     assert (settings.token_issuer, settings.token_audience) == ("https://issuer.example.com", "todo-api")
     assert settings.jwt_algorithms == ["EdDSA", "ES256"]
-    assert settings.hs256_secret == "s" * 32
+    assert settings.hs256_secret == STRONG_SECRET
 
 
 def test_a_bare_jwks_url_needs_an_issuer_and_an_audience() -> None:
@@ -121,7 +254,7 @@ def test_a_bare_jwks_url_needs_an_issuer_and_an_audience() -> None:
 def test_blank_variables_mean_unset(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("BETTER_AUTH_URL", "JWT_JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE"):
         monkeypatch.setenv(name, "")
-    monkeypatch.setenv("BETTER_AUTH_SECRET", "s" * 32)
+    monkeypatch.setenv("BETTER_AUTH_SECRET", STRONG_SECRET)
     settings = Settings(_env_file=None)
     assert (settings.jwks_url, settings.token_issuer, settings.token_audience) == (None, None, None)
 

@@ -3,27 +3,37 @@
 from __future__ import annotations
 
 import time
+import tracemalloc
 from datetime import timedelta
 
+import jwt
 import pytest
 
 from impl.auth.verified_tokens import VerifiedTokens
+from impl.auth.verifier import TokenVerifier, VerifiedToken
 from impl.errors import Unauthorized
-from tests.support import sign_token
+from impl.settings import Settings
+from tests.support import TEST_SECRET, sign_token
 
 
 class CountingVerifier:
     """Stands in for TokenVerifier: accepts tokens it was told about, counting every verification."""
 
-    def __init__(self, valid: dict[str, str]) -> None:
+    def __init__(self, valid: dict[str, str], kid: str | None = None) -> None:
         self.valid = valid
+        self.kid = kid
+        self.trusted_kids: set[str | None] = {None, kid}
         self.calls = 0
 
-    async def user_id(self, token: str) -> str:
+    async def verify(self, token: str) -> VerifiedToken:
         self.calls += 1
         if token not in self.valid:
             raise Unauthorized()
-        return self.valid[token]
+        exp = jwt.decode(token, options={"verify_signature": False})["exp"]
+        return VerifiedToken(self.valid[token], float(exp), self.kid)
+
+    def trusts(self, kid: str | None) -> bool:
+        return kid in self.trusted_kids
 
 
 async def test_a_verified_token_is_answered_from_memory() -> None:
@@ -93,3 +103,56 @@ async def test_a_remembered_token_is_verified_again_after_the_max_age() -> None:
     with pytest.raises(Unauthorized):
         await tokens.user_id(token)
     assert inner.calls == 2
+
+
+async def test_a_token_whose_key_is_no_longer_trusted_is_verified_again() -> None:
+    token = sign_token("alice")
+    inner = CountingVerifier({token: "alice"}, kid="key-1")
+    tokens = VerifiedTokens(inner, leeway_seconds=0, max_age_seconds=300)
+    await tokens.user_id(token)
+    await tokens.user_id(token)
+    assert inner.calls == 1
+
+    inner.trusted_kids.discard("key-1")  # the key set was refreshed without it
+    inner.valid.clear()
+    with pytest.raises(Unauthorized):
+        await tokens.user_id(token)
+    assert inner.calls == 2
+
+
+async def test_memory_is_bounded_by_bytes_too() -> None:
+    issued = {sign_token("u" * 250 + f"{i:05}"): "u" * 250 + f"{i:05}" for i in range(20)}
+    inner = CountingVerifier(issued)
+    tokens = VerifiedTokens(inner, leeway_seconds=0, max_age_seconds=300, max_bytes=4096)
+
+    for token in issued:
+        await tokens.user_id(token)
+        assert tokens.size_bytes <= 4096
+    assert 0 < len(tokens) < len(issued)
+    last, first = list(issued)[-1], next(iter(issued))
+    await tokens.user_id(last)
+    assert inner.calls == len(issued)
+    await tokens.user_id(first)
+    assert inner.calls == len(issued) + 1
+
+
+async def test_remembering_a_token_costs_the_same_whatever_its_size() -> None:
+    # A Better Auth token carries the user object, so its holder chooses its size: the memory keeps
+    # a digest and the claims it needs, never the token.
+    verifier = TokenVerifier.from_settings(Settings(_env_file=None, better_auth_secret=TEST_SECRET))
+    tokens = VerifiedTokens(verifier, leeway_seconds=0, max_age_seconds=300)
+    name = "n" * 6000
+    count = 200
+    await tokens.user_id(sign_token("warm-up", extra={"name": name}))
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(count):
+            # A fresh string per request, as a header would be, dropped once answered.
+            await tokens.user_id(sign_token(f"user-{i}", extra={"name": name}))
+        retained = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(sign_token("x", extra={"name": name})) > 8000
+    assert retained < count * 1024
+    assert tokens.size_bytes < count * 512

@@ -1,7 +1,8 @@
-"""The checks every accepted token passes, whoever signed it: expiry, subject, issuer, audience."""
+"""The checks every accepted token passes, whoever signed it: expiry, lifetime, subject, issuer, audience."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import jwt
@@ -9,15 +10,26 @@ import jwt
 from impl.contract import MAX_USER_ID_LENGTH
 from impl.errors import Unauthorized
 
+# 9999-12-31T23:59:59Z: a later `exp` is no date any client or database can represent.
+LATEST_EXPIRY = 253_402_300_799
+
+
+@dataclass(frozen=True)
+class VerifiedClaims:
+    subject: str
+    expires_at: float
+    """`exp`: a finite number of seconds since the epoch, at most LATEST_EXPIRY."""
+
 
 @dataclass(frozen=True)
 class ClaimPolicy:
     issuer: str | None
     audience: str | None
     leeway_seconds: float
+    max_lifetime_seconds: float | None = None
 
-    def user_id(self, token: str, key: jwt.PyJWK | str, algorithm: str) -> str:
-        """The token's `sub` once its signature (with exactly `algorithm`) and its claims check out."""
+    def verify(self, token: str, key: jwt.PyJWK | str, algorithm: str) -> VerifiedClaims:
+        """The token's claims once its signature (with exactly `algorithm`) and its claims check out."""
         required = ["exp", "sub"]
         required += ["iss"] if self.issuer is not None else []
         required += ["aud"] if self.audience is not None else []
@@ -34,7 +46,28 @@ class ClaimPolicy:
             )
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"Invalid bearer token: {_reason(exc)}.") from None
-        return _subject(claims.get("sub"))
+        expires_at = _expiry(claims["exp"])
+        self._check_lifetime(expires_at, claims.get("iat"))
+        return VerifiedClaims(_subject(claims.get("sub")), expires_at)
+
+    def _check_lifetime(self, expires_at: float, issued_at: object) -> None:
+        if self.max_lifetime_seconds is None:
+            return
+        # PyJWT has checked that `iat`, when present, is a number no later than now (+ leeway).
+        start = _timestamp(issued_at, "issue time") if issued_at is not None else time.time()
+        if expires_at - start > self.max_lifetime_seconds:
+            raise Unauthorized("Invalid bearer token: lifetime longer than accepted.")
+
+
+def _expiry(exp: object) -> float:
+    return _timestamp(exp, "expiry")
+
+
+def _timestamp(value: object, name: str) -> float:
+    # PyJWT accepts any integer (10^400 or -10^400 too), which no float, clock or database can hold.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= LATEST_EXPIRY:
+        raise Unauthorized(f"Invalid bearer token: {name} out of range.")
+    return float(value)
 
 
 def _reason(exc: jwt.PyJWTError) -> str:

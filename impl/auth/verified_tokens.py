@@ -1,29 +1,54 @@
 """Remembers tokens that verified, so a client's next requests with the same token skip the crypto.
 
 A client sends the same bearer token with every request until it expires. Once its signature, `nbf`
-and `iat` have been checked, only the clock or a withdrawn signing key can make it invalid, so a
-verified token is kept with its subject and `exp` for at most `max_age_seconds` (the JWKS cache's
-TTL, after which a withdrawn key is noticed), and later requests compare clocks instead of verifying.
+and `iat` have been checked, only the clock or a withdrawn signing key can make it invalid. So a
+verified token is remembered, keyed by its SHA-256 digest, as its subject, `exp`, when it was
+remembered and which published key (`kid`) verified it; never the token itself, whose size its
+holder chooses. A remembered token is answered from memory while it is unexpired, younger than
+`max_age_seconds`, and the verifier still trusts its key (the key set is fresh and still publishes
+the `kid`), and verified again otherwise.
 """
 
 from __future__ import annotations
 
+import hashlib
+import sys
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
-import jwt
+from impl.auth.verifier import VerifiedToken
 
-# Per worker: one entry per active user (a token is about 0.5 KB).
+# Per worker: one entry per active user, about 0.3 KB each (a 255-character subject: 0.5 KB).
 DEFAULT_CAPACITY = 20_000
+DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+# The entry tuple, its two floats and the dict slot, beyond the digest, subject and kid strings.
+ENTRY_OVERHEAD_BYTES = 200
 
 
 class Verifier(Protocol):
-    async def user_id(self, token: str) -> str: ...
+    async def verify(self, token: str) -> VerifiedToken: ...
+
+    def trusts(self, kid: str | None) -> bool: ...
+
+
+class Remembered(NamedTuple):
+    subject: str
+    expires_at: float
+    remembered_at: float
+    kid: str | None
+
+
+def _entry_bytes(digest: bytes, entry: Remembered) -> int:
+    kid = sys.getsizeof(entry.kid) if entry.kid is not None else 0
+    return sys.getsizeof(digest) + sys.getsizeof(entry.subject) + kid + ENTRY_OVERHEAD_BYTES
 
 
 class VerifiedTokens:
-    """Wraps a verifier that requires `exp`; answers from memory while a verified token is unexpired."""
+    """Wraps a verifier; answers from memory while a verified token is unexpired and its key trusted.
+
+    Bounded by entries and by bytes: the oldest entries are forgotten first (dicts keep insertion order).
+    """
 
     def __init__(
         self,
@@ -33,31 +58,56 @@ class VerifiedTokens:
         max_age_seconds: float,
         clock: Callable[[], float] = time.monotonic,
         capacity: int = DEFAULT_CAPACITY,
+        max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self._verifier = verifier
         self._leeway = leeway_seconds
         self._max_age = max_age_seconds
         self._clock = clock
         self._capacity = capacity
-        self._verified: dict[str, tuple[str, float, float]] = {}
+        self._max_bytes = max_bytes
+        self._remembered: dict[bytes, Remembered] = {}
+        self._bytes = 0
+
+    @property
+    def size_bytes(self) -> int:
+        """The estimated memory held by the remembered entries."""
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._remembered)
 
     async def user_id(self, token: str) -> str:
-        known = self._verified.get(token)
+        digest = hashlib.sha256(token.encode()).digest()
+        known = self._remembered.get(digest)
         if known is not None:
-            subject, expires, remembered_at = known
-            # The same rule as PyJWT's: expired once exp <= now - leeway.
-            if time.time() < expires + self._leeway and self._clock() - remembered_at < self._max_age:
-                return subject
-            del self._verified[token]
+            if self._still_valid(known):
+                return known.subject
+            self._forget(digest)
         # Raises for an invalid or expired token, which is therefore never remembered.
-        subject = await self._verifier.user_id(token)
-        self._remember(token, subject)
-        return subject
+        verified = await self._verifier.verify(token)
+        self._remember(digest, Remembered(verified.subject, verified.expires_at, self._clock(), verified.kid))
+        return verified.subject
 
-    def _remember(self, token: str, subject: str) -> None:
-        # The wrapped verifier checked the signature and required `exp`: read it without re-verifying.
-        claims = jwt.decode(token, options={"verify_signature": False})
-        if len(self._verified) >= self._capacity:
-            # Forget the oldest entry (dicts keep insertion order), so memory stays bounded.
-            del self._verified[next(iter(self._verified))]
-        self._verified[token] = (subject, float(claims["exp"]), self._clock())
+    def _still_valid(self, entry: Remembered) -> bool:
+        # The same rule as PyJWT's: expired once exp <= now - leeway.
+        return (
+            time.time() < entry.expires_at + self._leeway
+            and self._clock() - entry.remembered_at < self._max_age
+            and self._verifier.trusts(entry.kid)
+        )
+
+    def _remember(self, digest: bytes, entry: Remembered) -> None:
+        size = _entry_bytes(digest, entry)
+        if digest in self._remembered:  # remembered meanwhile by a concurrent request
+            self._forget(digest)
+        while self._remembered and (
+            len(self._remembered) >= self._capacity or self._bytes + size > self._max_bytes
+        ):
+            self._forget(next(iter(self._remembered)))
+        self._remembered[digest] = entry
+        self._bytes += size
+
+    def _forget(self, digest: bytes) -> None:
+        entry = self._remembered.pop(digest)
+        self._bytes -= _entry_bytes(digest, entry)

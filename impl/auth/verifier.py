@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import jwt
@@ -13,6 +15,15 @@ from impl.errors import Unauthorized
 from impl.settings import Settings
 
 SECRET_ALGORITHM = "HS256"
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    subject: str
+    expires_at: float
+    kid: str | None
+    """The published key that verified the token; None for the shared secret, which is never withdrawn."""
 
 
 class TokenVerifier:
@@ -39,6 +50,12 @@ class TokenVerifier:
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock = time.monotonic) -> TokenVerifier:
         jwks = None
+        if settings.jwks_fetched_insecurely:
+            logger.warning(
+                "JWKS_ALLOW_INSECURE_HTTP: signing keys are fetched over plain http from %s; anyone on "
+                "the network path can publish their own key and sign in as any user",
+                settings.jwks_url,
+            )
         if settings.jwks_url is not None:
             jwks = JwksCache(
                 settings.jwks_url,
@@ -48,7 +65,12 @@ class TokenVerifier:
                 fetch_timeout_seconds=settings.jwks_fetch_timeout_seconds,
                 clock=clock,
             )
-        policy = ClaimPolicy(settings.token_issuer, settings.token_audience, settings.jwt_leeway_seconds)
+        policy = ClaimPolicy(
+            settings.token_issuer,
+            settings.token_audience,
+            settings.jwt_leeway_seconds,
+            settings.jwt_max_lifetime_seconds,
+        )
         return cls(
             policy,
             secret=settings.hs256_secret,
@@ -57,17 +79,28 @@ class TokenVerifier:
         )
 
     async def user_id(self, token: str) -> str:
+        return (await self.verify(token)).subject
+
+    async def verify(self, token: str) -> VerifiedToken:
         header = _unverified_header(token)
         alg = header.get("alg")
         if alg == SECRET_ALGORITHM and self._secret is not None:
-            return self._policy.user_id(token, self._secret, SECRET_ALGORITHM)
+            claims = self._policy.verify(token, self._secret, SECRET_ALGORITHM)
+            return VerifiedToken(claims.subject, claims.expires_at, None)
         if isinstance(alg, str) and alg in self._asymmetric and self._jwks is not None:
             kid = header.get("kid")
             if not kid:
                 raise Unauthorized("Invalid bearer token: no key id.")
             key = await self._jwks.key(kid, alg)
-            return self._policy.user_id(token, key, alg)
+            claims = self._policy.verify(token, key, alg)
+            return VerifiedToken(claims.subject, claims.expires_at, kid)
         raise Unauthorized("Invalid bearer token: signing algorithm not accepted.")
+
+    def trusts(self, kid: str | None) -> bool:
+        """Whether a token this verifier accepted with `kid` earlier may still be taken as verified."""
+        if kid is None:
+            return self._secret is not None
+        return self._jwks is not None and self._jwks.trusts(kid)
 
     async def aclose(self) -> None:
         if self._jwks is not None:
