@@ -108,18 +108,6 @@ class Settings(ServerLimits):
             return None
         return value
 
-    @model_validator(mode="after")
-    def _require_a_shared_cursor_key(self) -> Settings:
-        cursor_secret = self.cursor_secret.get_secret_value() if self.cursor_secret else None
-        if cursor_secret is not None and len(cursor_secret) < MIN_SECRET_LENGTH:
-            raise ValueError(f"CURSOR_SECRET must have at least {MIN_SECRET_LENGTH} characters")
-        if cursor_secret is None and self.better_auth_secret is None and self.app_env == "production":
-            # A per-process key would make page 2 a 404 whenever another worker serves it.
-            raise ValueError(
-                "CURSOR_SECRET must be set when BETTER_AUTH_SECRET is not (e.g. `openssl rand -base64 32`)"
-            )
-        return self
-
     @field_validator(
         "better_auth_secret", "better_auth_url", "jwt_jwks_url", "jwt_issuer", "jwt_audience", mode="before"
     )
@@ -156,6 +144,18 @@ class Settings(ServerLimits):
             )
         if secret is not None and len(secret) < MIN_SECRET_LENGTH:
             raise ValueError(f"BETTER_AUTH_SECRET must be set to at least {MIN_SECRET_LENGTH} characters")
+        return self
+
+    @model_validator(mode="after")
+    def _require_a_shared_cursor_key(self) -> Settings:
+        cursor_secret = self.cursor_secret.get_secret_value() if self.cursor_secret else None
+        if cursor_secret is not None and len(cursor_secret) < MIN_SECRET_LENGTH:
+            raise ValueError(f"CURSOR_SECRET must have at least {MIN_SECRET_LENGTH} characters")
+        if cursor_secret is None and self.better_auth_secret is None and self.app_env == "production":
+            # A per-process key would make page 2 a 404 whenever another worker serves it.
+            raise ValueError(
+                "CURSOR_SECRET must be set when BETTER_AUTH_SECRET is not (e.g. `openssl rand -base64 32`)"
+            )
         return self
 
     @property

@@ -30,7 +30,7 @@ from tests.jwks_support import (
     standard_claims,
     unsigned,
 )
-from tests.support import TEST_SECRET
+from tests.support import TEST_CURSOR_SECRET, TEST_SECRET
 from tests.test_tasks import TASKS
 
 MIN_INTERVAL = 10.0
@@ -67,6 +67,7 @@ async def make_verifier(server: JwksServer, clock: ManualClock) -> AsyncIterator
             "jwks_cache_ttl_seconds": TTL,
             "jwks_min_refresh_interval_seconds": MIN_INTERVAL,
             "jwks_fetch_timeout_seconds": 0.5,
+            "cursor_secret": TEST_CURSOR_SECRET,
             **overrides,
         }
         verifier = TokenVerifier.from_settings(Settings(_env_file=None, **values), clock=clock)
@@ -387,6 +388,7 @@ async def test_the_api_renders_key_outages_as_503_and_bad_keys_as_401(
         jwt_issuer=ISSUER,
         jwt_audience=AUDIENCE,
         retry_after_seconds=3,
+        cursor_secret=TEST_CURSOR_SECRET,
     )
     app = create_app(settings, clock=clock)
     server.mode = "error"

@@ -82,7 +82,9 @@ def test_better_auth_url_alone_enables_jwks_with_its_origin_as_issuer_and_audien
     better_auth_url: str, jwks_url: str, origin: str
 ) -> None:
     # Better Auth signs iss/aud with `new URL(baseURL).origin` and serves keys under its auth base path.
-    settings = Settings(_env_file=None, app_env="production", better_auth_url=better_auth_url)
+    settings = Settings(
+        _env_file=None, app_env="production", better_auth_url=better_auth_url, cursor_secret="c" * 32
+    )
     assert settings.jwks_url == jwks_url
     assert settings.token_issuer == settings.token_audience == origin
     assert settings.hs256_secret is None
@@ -107,7 +109,11 @@ def test_a_bare_jwks_url_needs_an_issuer_and_an_audience() -> None:
     with pytest.raises(ValidationError, match="JWT_ISSUER and JWT_AUDIENCE"):
         Settings(_env_file=None, app_env="development", jwt_jwks_url="https://keys.example.com/jwks")
     settings = Settings(
-        _env_file=None, jwt_jwks_url="https://keys.example.com/jwks", jwt_issuer="i", jwt_audience="a"
+        _env_file=None,
+        jwt_jwks_url="https://keys.example.com/jwks",
+        jwt_issuer="i",
+        jwt_audience="a",
+        cursor_secret="c" * 32,
     )
     assert settings.jwks_url == "https://keys.example.com/jwks"
 
