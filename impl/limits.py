@@ -89,7 +89,10 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_large = ContentTooLarge(f"The request body exceeds {self.max_bytes} bytes.")
+        # Closing the connection is what stops the server reading the rest of the body.
+        too_large = ContentTooLarge(
+            f"The request body exceeds {self.max_bytes} bytes.", headers={"Connection": "close"}
+        )
         declared = _content_length(scope["headers"])
         if declared is not None and declared > self.max_bytes:
             await too_large.response()(scope, receive, send)
