@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
 from generated.routes import build_router
@@ -17,10 +16,12 @@ from impl.auth.jwks import Clock
 from impl.auth.verified_tokens import VerifiedTokens
 from impl.contract import CONTRACT
 from impl.db import create_engine, create_gate
+from impl.docs import swagger_ui_page
 from impl.errors import install_error_handlers
 from impl.health import health_probes
 from impl.policies import install_request_policies
 from impl.settings import Settings
+from impl.tasks.cursor import CursorCodec
 from impl.tasks.handler import task_handler
 
 
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = time.monotoni
     app.state.settings = settings
     app.state.engine = engine
     app.state.gate = create_gate(engine, settings)
+    app.state.cursors = CursorCodec(settings.cursor_key)
     # Remembered no longer than the JWKS cache trusts its keys, so a withdrawn key stops working.
     app.state.tokens = VerifiedTokens(
         verifier, settings.jwt_leeway_seconds, max_age_seconds=settings.jwks_cache_ttl_seconds, clock=clock
@@ -57,15 +59,20 @@ def create_app(settings: Settings | None = None, *, clock: Clock = time.monotoni
     )
     install_error_handlers(app, settings.retry_after_seconds)
     install_request_policies(app, settings)
-    _serve_contract(app)
+    _serve_contract(app, docs=settings.docs_served)
     return app
 
 
-def _serve_contract(app: FastAPI) -> None:
+def _serve_contract(app: FastAPI, *, docs: bool) -> None:
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi() -> dict[str, Any]:
         return CONTRACT.document
 
+    if not docs:
+        return
+    # Built once: the page is the same for every request.
+    page = swagger_ui_page("/openapi.json", f"{CONTRACT.title} docs")
+
     @app.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{CONTRACT.title} docs")
+    async def swagger_ui() -> HTMLResponse:
+        return page

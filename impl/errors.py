@@ -35,6 +35,11 @@ class Unauthorized(Problem):
         super().__init__(detail, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
+class ContentTooLarge(Problem):
+    status = 413
+    detail = "The request body is too large."
+
+
 class ServiceUnavailable(Problem):
     status = 503
     detail = "The database is unavailable; retry later."

@@ -16,14 +16,24 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware import Middleware
 
+from impl.limits import BodyLimit, HeaderLimits, SecurityHeaders
 from impl.settings import Settings
 
 
 def request_policies(settings: Settings) -> list[Middleware]:
     """The middleware stack, outermost first."""
-    policies: list[Middleware] = []
+    # Security headers first, so every answer carries them, refusals by the policies below included;
+    # CORS next, so a browser may read those refusals.
+    policies: list[Middleware] = [Middleware(SecurityHeaders)]
     if settings.cors_origins:
         policies.append(Middleware(CORSMiddleware, **_cors_options(settings)))
+    policies.append(
+        Middleware(
+            HeaderLimits,
+            max_header_bytes=settings.max_header_bytes,
+        )
+    )
+    policies.append(Middleware(BodyLimit, max_bytes=settings.max_body_bytes))
     return policies
 
 

@@ -4,6 +4,8 @@ Each worker is a single-threaded event loop, so a second core is only used by a 
 `WEB_CONCURRENCY` (or `--workers`) overrides the core count, e.g. when a container is CPU-limited.
 Behind a reverse proxy or load balancer, `--forwarded-allow-ips` (or `FORWARDED_ALLOW_IPS`) lists the
 proxies whose `X-Forwarded-For`/`X-Forwarded-Proto` are trusted; by default only loopback's are.
+
+Header size and time are bounded by impl/http_protocol.py, with ServerLimits from the environment.
 """
 
 from __future__ import annotations
@@ -15,7 +17,11 @@ from typing import Any
 
 import uvicorn
 
+from impl.http_protocol import server_limits
+
 PRODUCT_APP = "impl.main:app"
+# httptools with a header-size and a header-time bound (uvicorn's own has neither).
+HTTP_PROTOCOL = "impl.http_protocol:BoundedHttpToolsProtocol"
 
 
 def default_workers(environ: Mapping[str, str] = os.environ) -> int:
@@ -27,17 +33,22 @@ def default_workers(environ: Mapping[str, str] = os.environ) -> int:
 
 def server_options(host: str, port: int, workers: int) -> dict[str, Any]:
     """The uvicorn options shared by the product and anything measured against it (bench/ceiling)."""
+    limits = server_limits()
     return {
         "host": host,
         "port": port,
         "workers": workers,
         "loop": "uvloop",
-        "http": "httptools",
+        "http": HTTP_PROTOCOL,
         # One log line per request costs more than the request itself at these rates.
         "access_log": False,
         # Enough queued connections for a burst of 1,000 clients connecting at once.
         "backlog": 4096,
         "timeout_graceful_shutdown": 10,
+        # Hardening (README "Hardening"): no version banner; bounded idle time and concurrency.
+        "server_header": False,
+        "timeout_keep_alive": limits.keep_alive_timeout_seconds,
+        "limit_concurrency": limits.limit_concurrency,
     }
 
 

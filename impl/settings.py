@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import math
 import re
+import secrets
 from collections import Counter
 from functools import cached_property
 from typing import Annotated, Literal
@@ -35,6 +37,8 @@ PLACEHOLDER_WORDS = (
 )
 LOOPBACK_HOSTNAMES = frozenset({"localhost"})
 DEFAULT_STATEMENT_CACHE_SIZE = 100
+# Derivation label of the cursor key: a key derived from BETTER_AUTH_SECRET is not the secret itself.
+CURSOR_KEY_LABEL = b"todo-api/list-cursor/v1"
 
 # The signing algorithms Better Auth's jwt plugin offers, plus their siblings of the same key types.
 AsymmetricAlgorithm = Literal[
@@ -130,7 +134,26 @@ def is_loopback(url: str) -> bool:
         return False
 
 
-class Settings(BaseSettings):
+class ServerLimits(BaseSettings):
+    """What the server process bounds on the socket, before the app sees a request (impl/serve.py).
+
+    Apart from Settings because the server reads them in processes that never build the app.
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True, hide_input_in_errors=True)
+
+    # A request's header block, in bytes; larger is 431. nginx's default buffers allow 4 x 8 KiB.
+    max_header_bytes: Annotated[int, Field(ge=1024)] = 16 * 1024
+    # From a connection's first byte (or its opening) to the end of a request's headers; a client
+    # slower than this (slowloris) is closed with 408.
+    header_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    # An idle keep-alive connection is closed after this.
+    keep_alive_timeout_seconds: Annotated[int, Field(ge=1)] = 5
+    # Connections plus requests in progress per worker before new requests get 503.
+    limit_concurrency: Annotated[int, Field(ge=1)] = 2048
+
+
+class Settings(ServerLimits):
     # Start-up errors are printed and logged: they must name the setting, never repeat its value.
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True, hide_input_in_errors=True)
 
@@ -172,6 +195,15 @@ class Settings(BaseSettings):
     # Neon's "-pooler" endpoints), where a statement prepared on one server connection is gone on the next.
     db_statement_cache_size: Annotated[int | None, Field(ge=0)] = None
 
+    # Exposure and request limits (README "Hardening"; the header limits are in ServerLimits).
+    # A task is a few KB; a Better Auth JWT ~1 KB.
+    # None: Swagger UI at /docs in development only. It loads pinned assets from a CDN (impl/docs.py).
+    docs_enabled: bool | None = None
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024
+    # The key that seals list cursors; shared by every worker and instance. Unset: derived from
+    # BETTER_AUTH_SECRET, or a random per-process key in development (cursors die with the process).
+    cursor_secret: SecretStr | None = None
+
     @field_validator("cors_origins", "jwt_algorithms", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
@@ -183,6 +215,13 @@ class Settings(BaseSettings):
     @classmethod
     def _origins(cls, values: list[str]) -> list[str]:
         return [web_origin(value) for value in values]
+
+    @field_validator("cursor_secret", mode="before")
+    @classmethod
+    def _cursor_secret_blank_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
 
     @field_validator(
         "better_auth_secret", "better_auth_url", "jwt_jwks_url", "jwt_issuer", "jwt_audience", mode="before"
@@ -234,6 +273,18 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _require_a_shared_cursor_key(self) -> Settings:
+        cursor_secret = self.cursor_secret.get_secret_value() if self.cursor_secret else None
+        if cursor_secret is not None and len(cursor_secret) < MIN_SECRET_LENGTH:
+            raise ValueError(f"CURSOR_SECRET must have at least {MIN_SECRET_LENGTH} characters")
+        if cursor_secret is None and self.better_auth_secret is None and self.app_env == "production":
+            # A per-process key would make page 2 a 404 whenever another worker serves it.
+            raise ValueError(
+                "CURSOR_SECRET must be set when BETTER_AUTH_SECRET is not (e.g. `openssl rand -base64 32`)"
+            )
+        return self
+
     @property
     def jwks_fetched_insecurely(self) -> bool:
         """Whether the keys travel over plain http to a host other than this machine."""
@@ -248,6 +299,18 @@ class Settings(BaseSettings):
         if self.app_env == "development" and self.jwks_url is None:
             return DEVELOPMENT_SECRET
         return None
+
+    @property
+    def docs_served(self) -> bool:
+        return self.docs_enabled if self.docs_enabled is not None else self.app_env == "development"
+
+    @cached_property
+    def cursor_key(self) -> bytes:
+        """32 bytes for the cursor cipher; derived, so the cursor key reveals nothing of its source."""
+        source = self.cursor_secret or self.better_auth_secret
+        if source is None:
+            return secrets.token_bytes(32)  # development only, see _require_a_shared_cursor_key
+        return hmac.digest(source.get_secret_value().encode(), CURSOR_KEY_LABEL, "sha256")
 
     @property
     def jwks_url(self) -> str | None:

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from impl.app import create_app
 from impl.settings import Settings
 from tests.support import (
+    TEST_CURSOR_SECRET,
     TEST_SECRET,
     auth,
     create_postgres_database,
@@ -31,6 +32,8 @@ def settings_for(database_url: str, **overrides: object) -> Settings:
         "app_env": "production",
         "database_url": database_url,
         "better_auth_secret": TEST_SECRET,
+        # Shared by every app a test builds, so a JWKS-only app (no secret to derive it from) starts.
+        "cursor_secret": TEST_CURSOR_SECRET,
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = secrets.token_urlsafe(48)
+TEST_CURSOR_SECRET = "test-cursor-secret-" + "c" * 32
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 

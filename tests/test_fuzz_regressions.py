@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import base64
+import os
 import re
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import httpx
-import orjson
 import pytest
 import yaml
+from fastapi import FastAPI
 from jsonschema import Draft202012Validator
 
 from generated import models
-from impl.tasks.cursor import Cursor, encode_cursor, query_fingerprint
+from impl.tasks.cursor import Cursor, CursorCodec, query_fingerprint
 from impl.tasks.mapping import editable_values
 from kit.problems import FieldError, InvalidRequest
-from tests.support import ROOT
+from tests.support import ROOT, auth
 from tests.test_listing import all_pages
 from tests.test_tasks import TASKS, create
 
@@ -36,10 +37,26 @@ def _list_examples() -> dict[str, Any]:
     return examples
 
 
-def _forged_cursor(sort: str, value: object, task_id: object = 5) -> str:
-    """A cursor with the right fingerprint for `sort` and the default filters, but any value inside."""
-    raw = orjson.dumps([query_fingerprint("all", sort, None, None), value, task_id])
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+Forge = Callable[..., str]
+
+
+@pytest.fixture
+async def forger(
+    app: FastAPI, user_id_factory: Callable[[], str]
+) -> AsyncIterator[tuple[httpx.AsyncClient, Forge]]:
+    """A user's client, and cursors sealed for that user with the server's key but any value inside."""
+    user_id = user_id_factory()
+
+    def forge(sort: str, value: object, task_id: object = 5) -> str:
+        codec: CursorCodec = app.state.cursors
+        fingerprint = query_fingerprint("all", sort, None, None)
+        return codec.encode(Cursor(cast(Any, value), cast(Any, task_id)), user_id, fingerprint)
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers=auth(user_id)
+    ) as client:
+        yield client, forge
 
 
 # ST202 (positive_data_acceptance) on GET /api/tasks: a cursor matching the contract's pattern was
@@ -56,19 +73,24 @@ async def test_a_well_formed_cursor_that_was_not_issued_is_a_404(
     ]
 
 
-async def test_the_contracts_example_cursor_is_one_the_server_accepts(user_a: httpx.AsyncClient) -> None:
+# Cursors are sealed for their user (#10, item 16), so the contract's example is one this server
+# never issued: like an unknown id, it is a 404 (which ST202 accepts), never a 400 or a 500.
+async def test_the_contracts_example_cursor_is_a_well_formed_unknown_page(user_a: httpx.AsyncClient) -> None:
     response = await user_a.get(TASKS, params=_list_examples())
-    assert response.status_code == 200, response.text
+    assert response.status_code == 404, response.text
 
 
 def test_the_contracts_link_example_follows_its_example_page() -> None:
-    # Documentation shows a real payload: the next link after TaskPage's task for the examples' query.
+    # Documentation shows a real shape: the next link after TaskPage's task for the examples' query,
+    # sealed with some key for the example's user.
     examples = _list_examples()
     last = CONTRACT["components"]["examples"]["TaskPage"]["value"][-1]
     fingerprint = query_fingerprint(examples["status"], examples["sort"], examples["q"], examples["tag"])
-    cursor = encode_cursor(Cursor(datetime.fromisoformat(last[examples["sort"]]), last["id"]), fingerprint)
-    query = {key: examples[key] for key in ("status", "sort", "q", "tag")} | {"limit": 1, "cursor": cursor}
-    assert examples["cursor"] == cursor
+    cursor = Cursor(datetime.fromisoformat(last[examples["sort"]]), last["id"])
+    sealed = CursorCodec(os.urandom(32)).encode(cursor, last["user_id"], fingerprint)
+    assert len(sealed) == len(examples["cursor"])
+    query = {key: examples[key] for key in ("status", "sort", "q", "tag")} | {"limit": 1}
+    query |= {"cursor": examples["cursor"]}
     assert CONTRACT["components"]["headers"]["Link"]["example"] == f'<{TASKS}?{urlencode(query)}>; rel="next"'
 
 
@@ -91,7 +113,8 @@ def test_the_longest_cursor_the_server_can_issue_fits_the_contract() -> None:
     parameters = CONTRACT["paths"]["/api/tasks"]["get"]["parameters"]
     max_length = next(p["schema"]["maxLength"] for p in parameters if p["name"] == "cursor")
     fingerprint = query_fingerprint("completed", "-title", "x" * 200, "y" * 50)
-    assert len(encode_cursor(Cursor("\x01" * 200, 2**63 - 1), fingerprint)) <= max_length
+    cursor = CursorCodec(os.urandom(32)).encode(Cursor("\x01" * 200, 2**63 - 1), "u" * 255, fingerprint)
+    assert len(cursor) <= max_length
 
 
 @pytest.mark.parametrize("title", ["\x01" * 199 + "x", "\U0001f600" * 200, '"\\' * 100])
@@ -102,8 +125,9 @@ async def test_next_links_after_long_titles_are_followable(user_a: httpx.AsyncCl
     assert [len(page) for page in pages] == [1, 1, 1]
 
 
-# Found while triaging the cursor finding: cursors are not signed, so anyone can build one with the
+# Found while triaging the cursor finding: cursors were not signed, so anyone could build one with the
 # right fingerprint; its value went into SQL unchecked, and PostgreSQL or datetime arithmetic failed (500).
+# Cursors are now sealed, but an opened one is still checked: these are sealed with the server's key.
 @pytest.mark.parametrize(
     ("sort", "value"),
     [
@@ -120,19 +144,21 @@ async def test_next_links_after_long_titles_are_followable(user_a: httpx.AsyncCl
     ],
 )
 async def test_a_forged_cursor_is_a_404_not_a_database_error(
-    user_a: httpx.AsyncClient, sort: str, value: object
+    forger: tuple[httpx.AsyncClient, Forge], sort: str, value: object
 ) -> None:
-    await create(user_a)
-    response = await user_a.get(TASKS, params={"sort": sort, "cursor": _forged_cursor(sort, value)})
+    client, forge = forger
+    await create(client)
+    response = await client.get(TASKS, params={"sort": sort, "cursor": forge(sort, value)})
     assert response.status_code == 404, response.text
 
 
 @pytest.mark.parametrize("task_id", [0, -1, 2**63, "5", None])
 async def test_a_cursor_with_an_impossible_task_id_is_a_404(
-    user_a: httpx.AsyncClient, task_id: object
+    forger: tuple[httpx.AsyncClient, Forge], task_id: object
 ) -> None:
-    cursor = _forged_cursor("-created_at", "2026-11-24T08:00:00+00:00", task_id)
-    response = await user_a.get(TASKS, params={"cursor": cursor})
+    client, forge = forger
+    cursor = forge("-created_at", "2026-11-24T08:00:00+00:00", task_id)
+    response = await client.get(TASKS, params={"cursor": cursor})
     assert response.status_code == 404, response.text
 
 
@@ -141,10 +167,11 @@ async def test_a_cursor_with_an_impossible_task_id_is_a_404(
     [("title", "m"), ("priority", 2), ("due_at", None), ("-due_at", "2026-01-01T00:00:00+05:00")],
 )
 async def test_a_well_formed_cursor_at_any_position_is_served(
-    user_a: httpx.AsyncClient, sort: str, value: object
+    forger: tuple[httpx.AsyncClient, Forge], sort: str, value: object
 ) -> None:
-    await create(user_a)
-    response = await user_a.get(TASKS, params={"sort": sort, "cursor": _forged_cursor(sort, value)})
+    client, forge = forger
+    await create(client)
+    response = await client.get(TASKS, params={"sort": sort, "cursor": forge(sort, value)})
     assert response.status_code == 200, response.text
 
 

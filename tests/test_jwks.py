@@ -33,7 +33,7 @@ from tests.jwks_support import (
     standard_claims,
     unsigned,
 )
-from tests.support import TEST_SECRET
+from tests.support import TEST_CURSOR_SECRET, TEST_SECRET
 from tests.test_tasks import TASKS
 
 MIN_INTERVAL = 10.0
@@ -70,6 +70,7 @@ async def make_verifier(server: JwksServer, clock: ManualClock) -> AsyncIterator
             "jwks_cache_ttl_seconds": TTL,
             "jwks_min_refresh_interval_seconds": MIN_INTERVAL,
             "jwks_fetch_timeout_seconds": 0.5,
+            "cursor_secret": TEST_CURSOR_SECRET,
             **overrides,
         }
         verifier = TokenVerifier.from_settings(Settings(_env_file=None, **values), clock=clock)
@@ -442,6 +443,7 @@ async def test_plain_http_keys_are_loudly_logged(caplog: pytest.LogCaptureFixtur
         jwt_issuer=ISSUER,
         jwt_audience=AUDIENCE,
         jwks_allow_insecure_http=True,
+        cursor_secret=TEST_CURSOR_SECRET,
     )
     with caplog.at_level(logging.WARNING, logger="impl.auth.verifier"):
         verifier = TokenVerifier.from_settings(settings)
@@ -516,6 +518,7 @@ async def test_the_api_renders_key_outages_as_503_and_bad_keys_as_401(
         jwt_issuer=ISSUER,
         jwt_audience=AUDIENCE,
         retry_after_seconds=3,
+        cursor_secret=TEST_CURSOR_SECRET,
     )
     app = create_app(settings, clock=clock)
     server.mode = "error"
@@ -548,6 +551,7 @@ async def test_the_api_answers_a_deeply_nested_key_set_with_503_not_500(
         jwt_jwks_url=server.url,
         jwt_issuer=ISSUER,
         jwt_audience=AUDIENCE,
+        cursor_secret=TEST_CURSOR_SECRET,
     )
     app = create_app(settings, clock=clock)
     server.body = body

@@ -32,6 +32,8 @@ BODIES: list[tuple[str, Any]] = [
     ("CompletionUpdate", {"completed": "yes"}),
     ("CompletionUpdate", []),
 ]
+TITLE_MESSAGE = CONTRACT.schema("Title")["x-messages"]["pattern"]
+TAG_MESSAGE = CONTRACT.schema("Tag")["x-messages"]["pattern"]
 
 
 def _verdicts(validator: Any, body: Any) -> list[tuple[str, str]]:
@@ -109,11 +111,11 @@ def test_nesting_depth_is_measured_without_recursion() -> None:
         ({"title": "x" * 201}, [FieldError("/title", "must have at most 200 characters")]),
         (
             {"title": " "},
-            [FieldError("/title", "must contain a character other than white space, and no NUL characters")],
+            [FieldError("/title", TITLE_MESSAGE)],
         ),
         (
             {"title": "x", "tags": ["a "]},
-            [FieldError("/tags/0", "must not start or end with white space, or contain NUL characters")],
+            [FieldError("/tags/0", TAG_MESSAGE)],
         ),
         ({"title": "x", "tags": ["a", "a"]}, [FieldError("/tags", "must not repeat an item")]),
         ({}, [FieldError("/title", "is required")]),

@@ -32,8 +32,14 @@ def test_serve_runs_uvicorn_with_the_production_options(monkeypatch: pytest.Monk
     assert (options["workers"], options["loop"], options["http"], options["access_log"]) == (
         2,
         "uvloop",
-        "httptools",
+        "impl.http_protocol:BoundedHttpToolsProtocol",
         False,
+    )
+    # Hardening (#10, items 5 and 13): no banner, bounded keep-alive and concurrency.
+    assert (options["server_header"], options["timeout_keep_alive"], options["limit_concurrency"]) == (
+        False,
+        5,
+        2048,
     )
     assert (ceiling["host"], ceiling["workers"]) == ("127.0.0.1", 1)
 

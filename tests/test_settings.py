@@ -17,7 +17,7 @@ from impl.app import create_app
 from impl.db_url import parse_database_url
 from impl.devserver import cors_summary
 from impl.settings import DEVELOPMENT_SECRET, Settings
-from tests.support import ROOT
+from tests.support import ROOT, TEST_CURSOR_SECRET
 
 STRONG_SECRET = secrets.token_urlsafe(32)
 
@@ -169,14 +169,16 @@ def test_production_refuses_jwks_over_plain_http(url: str) -> None:
     "url", ["https://auth.example.com", "http://localhost:3000", "http://127.0.0.1:3000", "http://[::1]:3000"]
 )
 def test_production_fetches_keys_over_https_or_from_loopback(url: str) -> None:
-    settings = Settings(_env_file=None, better_auth_url=url)
+    settings = Settings(_env_file=None, better_auth_url=url, cursor_secret=TEST_CURSOR_SECRET)
     assert settings.jwks_url is not None
     assert not settings.jwks_fetched_insecurely
 
 
 def test_plain_http_keys_need_an_explicit_opt_in(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JWKS_ALLOW_INSECURE_HTTP", "true")
-    settings = Settings(_env_file=None, better_auth_url="http://auth.internal:3000")
+    settings = Settings(
+        _env_file=None, better_auth_url="http://auth.internal:3000", cursor_secret=TEST_CURSOR_SECRET
+    )
     assert settings.jwks_fetched_insecurely
     assert Settings(_env_file=None, app_env="development", better_auth_url="http://auth.internal:3000")
 
@@ -221,7 +223,9 @@ def test_better_auth_url_alone_enables_jwks_with_its_origin_as_issuer_and_audien
     better_auth_url: str, jwks_url: str, origin: str
 ) -> None:
     # Better Auth signs iss/aud with `new URL(baseURL).origin` and serves keys under its auth base path.
-    settings = Settings(_env_file=None, app_env="production", better_auth_url=better_auth_url)
+    settings = Settings(
+        _env_file=None, app_env="production", better_auth_url=better_auth_url, cursor_secret="c" * 32
+    )
     assert settings.jwks_url == jwks_url
     assert settings.token_issuer == settings.token_audience == origin
     assert settings.hs256_secret is None
@@ -246,7 +250,11 @@ def test_a_bare_jwks_url_needs_an_issuer_and_an_audience() -> None:
     with pytest.raises(ValidationError, match="JWT_ISSUER and JWT_AUDIENCE"):
         Settings(_env_file=None, app_env="development", jwt_jwks_url="https://keys.example.com/jwks")
     settings = Settings(
-        _env_file=None, jwt_jwks_url="https://keys.example.com/jwks", jwt_issuer="i", jwt_audience="a"
+        _env_file=None,
+        jwt_jwks_url="https://keys.example.com/jwks",
+        jwt_issuer="i",
+        jwt_audience="a",
+        cursor_secret="c" * 32,
     )
     assert settings.jwks_url == "https://keys.example.com/jwks"
 

@@ -13,6 +13,11 @@ from impl.errors import Unauthorized
 MAX_TOKEN_BYTES = 8 * 1024
 
 
+class TokenTooLong(Unauthorized):
+    def __init__(self) -> None:
+        super().__init__(f"Invalid bearer token: longer than {MAX_TOKEN_BYTES} bytes.")
+
+
 def bearer_token(request: Request) -> str:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     token = token.strip()
@@ -20,7 +25,7 @@ def bearer_token(request: Request) -> str:
         raise Unauthorized()
     # Header values arrive as latin-1: one character is one byte.
     if len(token) > MAX_TOKEN_BYTES:
-        raise Unauthorized(f"Invalid bearer token: longer than {MAX_TOKEN_BYTES} bytes.")
+        raise TokenTooLong()
     return token
 
 

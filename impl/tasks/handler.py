@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from fastapi import Response
+from fastapi import Request, Response
 
 from generated import models
 from generated.interface import TasksHandler
 from generated.routes import PATHS
 from impl.db import DatabaseDep, RequestDatabase
 from impl.errors import NotFound
-from impl.tasks.cursor import Cursor, decode_cursor, encode_cursor, query_fingerprint
+from impl.tasks.cursor import Cursor, CursorCodec, query_fingerprint
 from impl.tasks.mapping import editable_values, to_task
 from impl.tasks.repository import SORT_VALUE_TYPES, ListQuery, TaskRecord, TaskRepository
 
@@ -29,8 +29,9 @@ def _found(row: TaskRecord | None) -> models.Task:
 
 
 class TaskHandler:
-    def __init__(self, database: RequestDatabase) -> None:
+    def __init__(self, database: RequestDatabase, cursors: CursorCodec) -> None:
         self._database = database
+        self._cursors = cursors
 
     def _tasks(self, user_id: str) -> TaskRepository:
         return TaskRepository(self._database, user_id)
@@ -49,13 +50,15 @@ class TaskHandler:
     ) -> list[models.Task]:
         sort_key = sort.value.lstrip("-")
         fingerprint = query_fingerprint(status.value, sort.value, q, tag)
-        after = decode_cursor(cursor, fingerprint, SORT_VALUE_TYPES[sort_key]) if cursor else None
+        after = (
+            self._cursors.decode(cursor, user_id, fingerprint, SORT_VALUE_TYPES[sort_key]) if cursor else None
+        )
         query = ListQuery(COMPLETED_FILTER[status], sort.value, q, tag, limit, after)
         rows = await self._tasks(user_id).list(query)
         page, more = rows[:limit], len(rows) > limit
         if more:
             last = page[-1]
-            next_cursor = encode_cursor(Cursor(getattr(last, sort_key), last.id), fingerprint)
+            next_cursor = self._cursors.encode(Cursor(getattr(last, sort_key), last.id), user_id, fingerprint)
             params = {"status": status.value, "sort": sort.value, "q": q, "tag": tag, "limit": limit}
             query_string = urlencode(
                 {k: v for k, v in params.items() if v is not None} | {"cursor": next_cursor}
@@ -93,5 +96,5 @@ class TaskHandler:
 
 # Async on purpose: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request
 # that also caps concurrency at the pool's 40 threads.
-async def task_handler(database: DatabaseDep) -> TasksHandler:
-    return TaskHandler(database)
+async def task_handler(request: Request, database: DatabaseDep) -> TasksHandler:
+    return TaskHandler(database, request.app.state.cursors)

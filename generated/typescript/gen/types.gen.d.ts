@@ -5,7 +5,12 @@ export type StatusFilter = 'all' | 'pending' | 'completed';
 export type TaskSort = 'created_at' | '-created_at' | 'updated_at' | '-updated_at' | 'title' | '-title' | 'due_at' | '-due_at' | 'priority' | '-priority';
 export type Priority = 'low' | 'medium' | 'high';
 /**
- * Leading and trailing white space is removed; must contain a non-space character.
+ * Leading and trailing white space is removed; must contain a visible character. Invisible
+ * format characters (Unicode category Cf in the Basic Multilingual Plane: bidi overrides and
+ * isolates, zero-width spaces, soft hyphens, the byte order mark) are refused, so a title cannot
+ * be blank to the eye or display reordered; the joiners U+200C/U+200D, which emoji sequences
+ * and several scripts need, are allowed between other characters.
+ *
  */
 export type Title = string;
 export type Description = string | null;
@@ -18,7 +23,7 @@ export type Description = string | null;
  */
 export type DueAt = string | null;
 /**
- * A label; no leading or trailing white space.
+ * A label; no leading or trailing white space; no invisible format characters (see `Title`).
  */
 export type Tag = string;
 export type Tags = Array<Tag>;
@@ -129,10 +134,12 @@ export type ListTasksData = {
          */
         limit?: number;
         /**
-         * Opaque cursor from a previous page's `Link` header, valid only with the same filters and
-         * sort. Like a task id, it refers to something the server issued: a well-formed cursor that
-         * was not issued for this query is a 404. The example is the cursor after the `TaskPage`
-         * example's task for the other parameters' examples.
+         * Opaque cursor from a previous page's `Link` header, valid only for the same user with the
+         * same filters and sort. It is encrypted and authenticated with a server key, so it reveals
+         * nothing (no title or date) and cannot be forged. Like a task id, it refers to something
+         * the server issued: a well-formed cursor that was not issued to this user for this query
+         * (or was issued before the server's cursor key changed) is a 404. The example has the
+         * shape of a real cursor, sealed with a throwaway key, so every server answers it with 404.
          *
          */
         cursor?: string;
@@ -145,7 +152,7 @@ export type ListTasksErrors = {
      */
     400: Problem;
     /**
-     * Missing, malformed, expired or badly signed bearer token.
+     * Missing, malformed, oversized, expired or badly signed bearer token.
      */
     401: Problem;
     /**
@@ -185,13 +192,17 @@ export type CreateTaskErrors = {
      */
     400: Problem;
     /**
-     * Missing, malformed, expired or badly signed bearer token.
+     * Missing, malformed, oversized, expired or badly signed bearer token.
      */
     401: Problem;
     /**
      * The `Accept` header rules out `application/json`, the only representation; nothing was changed.
      */
     406: Problem;
+    /**
+     * The request body exceeds the server's limit (64 KiB by default); nothing was read past it or changed.
+     */
+    413: Problem;
     /**
      * The request body is not `application/json`; nothing was changed.
      */
@@ -230,7 +241,7 @@ export type DeleteTaskErrors = {
      */
     400: Problem;
     /**
-     * Missing, malformed, expired or badly signed bearer token.
+     * Missing, malformed, oversized, expired or badly signed bearer token.
      */
     401: Problem;
     /**
@@ -271,7 +282,7 @@ export type GetTaskErrors = {
      */
     400: Problem;
     /**
-     * Missing, malformed, expired or badly signed bearer token.
+     * Missing, malformed, oversized, expired or badly signed bearer token.
      */
     401: Problem;
     /**
@@ -316,7 +327,7 @@ export type PatchTaskErrors = {
      */
     400: Problem;
     /**
-     * Missing, malformed, expired or badly signed bearer token.
+     * Missing, malformed, oversized, expired or badly signed bearer token.
      */
     401: Problem;
     /**
@@ -327,6 +338,10 @@ export type PatchTaskErrors = {
      * The `Accept` header rules out `application/json`, the only representation; nothing was changed.
      */
     406: Problem;
+    /**
+     * The request body exceeds the server's limit (64 KiB by default); nothing was read past it or changed.
+     */
+    413: Problem;
     /**
      * The request body is not `application/json`; nothing was changed.
      */
@@ -365,7 +380,7 @@ export type ReplaceTaskErrors = {
      */
     400: Problem;
     /**
-     * Missing, malformed, expired or badly signed bearer token.
+     * Missing, malformed, oversized, expired or badly signed bearer token.
      */
     401: Problem;
     /**
@@ -376,6 +391,10 @@ export type ReplaceTaskErrors = {
      * The `Accept` header rules out `application/json`, the only representation; nothing was changed.
      */
     406: Problem;
+    /**
+     * The request body exceeds the server's limit (64 KiB by default); nothing was read past it or changed.
+     */
+    413: Problem;
     /**
      * The request body is not `application/json`; nothing was changed.
      */
@@ -414,7 +433,7 @@ export type CompleteTaskErrors = {
      */
     400: Problem;
     /**
-     * Missing, malformed, expired or badly signed bearer token.
+     * Missing, malformed, oversized, expired or badly signed bearer token.
      */
     401: Problem;
     /**
@@ -425,6 +444,10 @@ export type CompleteTaskErrors = {
      * The `Accept` header rules out `application/json`, the only representation; nothing was changed.
      */
     406: Problem;
+    /**
+     * The request body exceeds the server's limit (64 KiB by default); nothing was read past it or changed.
+     */
+    413: Problem;
     /**
      * The request body is not `application/json`; nothing was changed.
      */

@@ -1,0 +1,133 @@
+"""Pure ASGI request policies that bound what one request may cost, and the headers every answer carries.
+
+They run before routing, so a refusal costs no body read, no token verification and no query; each
+refusal is problem+json like every other. The server process bounds the same things on the socket
+(impl/http_protocol.py); these hold under any ASGI server and give the precise status.
+"""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from impl.auth.dependency import MAX_TOKEN_BYTES, TokenTooLong
+from impl.errors import ContentTooLarge
+from kit.problems import problem_response
+
+# What a private JSON API sends on every response (OWASP REST Security Cheat Sheet).
+SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+]
+# JSON needs no content sources at all; /docs sets its own policy for Swagger UI's assets.
+JSON_CONTENT_SECURITY_POLICY = b"default-src 'none'; frame-ancestors 'none'"
+# Tasks are private: no shared or browser cache keeps them. The contract itself is public.
+PRIVATE_CACHE_CONTROL = b"no-store"
+PUBLIC_PATHS = frozenset({"/openapi.json"})
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response, errors included, unless the route set its own."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = list(SECURITY_HEADERS)
+        extra.append((b"content-security-policy", JSON_CONTENT_SECURITY_POLICY))
+        if scope["path"] not in PUBLIC_PATHS:
+            extra.append((b"cache-control", PRIVATE_CACHE_CONTROL))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers.extend((name, value) for name, value in extra if name not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class HeaderLimits:
+    """431 for a header block over `max_header_bytes`; 401 for a bearer token over the size
+    `current_user` accepts (impl/auth/dependency.py), before anything parses the token."""
+
+    def __init__(self, app: ASGIApp, *, max_header_bytes: int) -> None:
+        self.app = app
+        self.max_header_bytes = max_header_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers: list[tuple[bytes, bytes]] = scope["headers"]
+            if sum(len(name) + len(value) for name, value in headers) > self.max_header_bytes:
+                detail = f"The request headers exceed {self.max_header_bytes} bytes."
+                await problem_response(431, detail)(scope, receive, send)
+                return
+            # The credentials after the scheme, as current_user measures them.
+            tokens = (value.partition(b" ")[2].strip() for name, value in headers if name == b"authorization")
+            token = max(map(len, tokens), default=0)
+            if token > MAX_TOKEN_BYTES:
+                await TokenTooLong().response()(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+class BodyLimit:
+    """413 for a body over `max_bytes`: from Content-Length before reading, or as chunks arrive.
+
+    A chunked body is counted while the route reads it; past the limit `receive` raises
+    ContentTooLarge (rendered by the service's problem handler), so no more of it is read.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        # Closing the connection is what stops the server reading the rest of the body.
+        too_large = ContentTooLarge(
+            f"The request body exceeds {self.max_bytes} bytes.", headers={"Connection": "close"}
+        )
+        declared = _content_length(scope["headers"])
+        if declared is not None and declared > self.max_bytes:
+            await too_large.response()(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def bounded_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise too_large
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, bounded_receive, tracking_send)
+        except ContentTooLarge:
+            # The service's problem handler renders it inside the app; this is the net for a read
+            # outside it (and a response already under way cannot be replaced).
+            if started:
+                raise
+            await too_large.response()(scope, receive, send)
+
+
+def _content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
+    # The HTTP server already refused a malformed Content-Length; only digits reach the app.
+    for name, value in headers:
+        if name == b"content-length" and value.isdigit():
+            return int(value)
+    return None
