@@ -8,8 +8,7 @@ import httpx
 import jwt
 import pytest
 
-from tests.support import TEST_SECRET, sign_token
-from tests.test_tasks import TASKS
+from tests.support import TASKS, TEST_SECRET, sign_token
 
 
 async def assert_unauthorized(client: httpx.AsyncClient, headers: dict[str, str]) -> None:

@@ -18,9 +18,7 @@ from generated import models
 from generated.runtime import FieldError, InvalidRequest
 from impl.tasks.cursor import Cursor, encode_cursor, query_fingerprint
 from impl.tasks.mapping import editable_values
-from tests.support import ROOT
-from tests.test_listing import all_pages
-from tests.test_tasks import TASKS, create
+from tests.support import ROOT, TASKS, all_pages, create
 
 CONTRACT: dict[str, Any] = yaml.safe_load((ROOT / "openapi" / "tasks.yaml").read_text())
 
