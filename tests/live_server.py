@@ -64,8 +64,8 @@ class ServerProcess:
     """`command` as a child process serving at `base_url` once `ready` says so; stopped on exit.
 
     Its stdout and stderr go to a file (`log_path`, or an anonymous temporary one): nobody has to
-    drain a pipe while the tests run, and the log outlives the process for failure messages.
-    `start` may follow `stop` again, for a restart with the same command.
+    drain a pipe while the tests run, and it is there to quote until `stop`. `start` may follow
+    `stop` again, for a restart with the same command on the same port.
     """
 
     def __init__(
@@ -101,8 +101,6 @@ class ServerProcess:
         """Starts the process and waits until it serves; raises ServerNotReady with the log's tail."""
         if self._process is not None:
             raise RuntimeError("the server is already running")
-        if self._log is not None:
-            self._log.close()
         # It lives as long as the process, across calls, so no `with` fits here.
         self._log = self._log_path.open("w+b") if self._log_path else tempfile.TemporaryFile()  # noqa: SIM115
         self._process = subprocess.Popen(
@@ -116,8 +114,10 @@ class ServerProcess:
         try:
             self._wait_until_ready(self._process)
         except ServerNotReady as exc:
-            self.stop()
-            raise ServerNotReady(f"{exc}; {' '.join(self.command)} logged:\n{self.log_tail()}") from None
+            self._terminate()
+            tail = self.log_tail()
+            self._close_log()
+            raise ServerNotReady(f"{exc}; {' '.join(self.command)} logged:\n{tail}") from None
 
     def _wait_until_ready(self, process: subprocess.Popen[bytes]) -> None:
         deadline = time.monotonic() + self._startup_deadline_seconds
@@ -130,7 +130,11 @@ class ServerProcess:
         raise ServerNotReady(f"{self.base_url} was not ready within {self._startup_deadline_seconds}s")
 
     def stop(self) -> None:
-        """SIGTERM, then SIGKILL if it has not exited in time. The log stays readable until `close`."""
+        self._terminate()
+        self._close_log()
+
+    def _terminate(self) -> None:
+        """SIGTERM, then SIGKILL if it has not exited in time."""
         process, self._process = self._process, None
         if process is None:
             return
@@ -141,8 +145,7 @@ class ServerProcess:
             process.kill()
             process.wait()
 
-    def close(self) -> None:
-        self.stop()
+    def _close_log(self) -> None:
         if self._log is not None:
             self._log.close()
             self._log = None
@@ -168,7 +171,7 @@ class ServerProcess:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        self.stop()
 
 
 def app_env(database_url: str, secret: str, **extra: str) -> dict[str, str]:

@@ -40,6 +40,12 @@ def _forged_cursor(sort: str, value: object, task_id: object = 5) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+async def _list_after_forged_cursor(client: httpx.AsyncClient, sort: str, value: object) -> httpx.Response:
+    """The listing after a forged cursor, with a task there to find or miss."""
+    await create(client)
+    return await client.get(TASKS, params={"sort": sort, "cursor": _forged_cursor(sort, value)})
+
+
 # ST202 (positive_data_acceptance) on GET /api/tasks: a cursor matching the contract's pattern was
 # rejected with 400, starting with the contract's own example, which the server had never issued.
 @pytest.mark.parametrize("cursor", ["0", "AAAA", "eyJhIjoxfQ", "A" * 1024])
@@ -120,8 +126,7 @@ async def test_next_links_after_long_titles_are_followable(user_a: httpx.AsyncCl
 async def test_a_forged_cursor_is_a_404_not_a_database_error(
     user_a: httpx.AsyncClient, sort: str, value: object
 ) -> None:
-    await create(user_a)
-    response = await user_a.get(TASKS, params={"sort": sort, "cursor": _forged_cursor(sort, value)})
+    response = await _list_after_forged_cursor(user_a, sort, value)
     assert response.status_code == 404, response.text
 
 
@@ -141,8 +146,7 @@ async def test_a_cursor_with_an_impossible_task_id_is_a_404(
 async def test_a_well_formed_cursor_at_any_position_is_served(
     user_a: httpx.AsyncClient, sort: str, value: object
 ) -> None:
-    await create(user_a)
-    response = await user_a.get(TASKS, params={"sort": sort, "cursor": _forged_cursor(sort, value)})
+    response = await _list_after_forged_cursor(user_a, sort, value)
     assert response.status_code == 200, response.text
 
 

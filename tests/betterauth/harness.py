@@ -12,8 +12,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import httpx
 
@@ -67,7 +66,7 @@ def ensure_node_modules() -> None:
         raise BetterAuthError(f"npm ci failed in {HERE}:\n{result.stdout}\n{result.stderr}")
 
 
-class BetterAuthServer:
+class BetterAuthServer(ServerProcess):
     """One ``node server.mjs`` process; restart keeps its port and base URL."""
 
     def __init__(
@@ -80,84 +79,38 @@ class BetterAuthServer:
         startup_timeout: float = 30.0,
     ) -> None:
         self.alg = alg
-        self._port = port
-        self._trusted_origins = tuple(trusted_origins)
-        self._jwt_expires_in = jwt_expires_in
-        self._startup_timeout = startup_timeout
-        self._process: ServerProcess | None = None
-
-    # -- lifecycle ---------------------------------------------------------
+        # Chosen here rather than by Node, so that a restart comes back on the same base URL.
+        self.port = port or free_port()
+        env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
+        env |= {"JWT_ALG": alg, "PORT": str(self.port)}
+        if trusted_origins:
+            env["TRUSTED_ORIGINS"] = ",".join(trusted_origins)
+        if jwt_expires_in is not None:
+            env["JWT_EXPIRES_IN"] = jwt_expires_in
+        super().__init__(
+            ["node", str(SERVER_SCRIPT)],
+            # Better Auth's baseURL, which is also the JWT ``iss`` and ``aud``.
+            base_url=loopback_url(self.port),
+            # Its handshake rather than a probe of the port, which another server may hold.
+            ready=logged(f"READY {self.port}"),
+            env=env,
+            cwd=HERE,
+            startup_deadline_seconds=startup_timeout,
+        )
 
     def start(self) -> None:
-        if self._process is not None:
-            raise BetterAuthError("server already running")
-        node = shutil.which("node")
-        if node is None:
+        if shutil.which("node") is None:
             raise BetterAuthError("node is not on PATH; install Node.js >= 20 to run Better Auth tests")
         ensure_node_modules()
-        if self._port == 0:
-            # Chosen here rather than by Node, so that a restart comes back on the same base URL.
-            self._port = free_port()
-        process = ServerProcess(
-            [node, str(SERVER_SCRIPT)],
-            base_url=loopback_url(self._port),
-            # Its handshake rather than a probe of the port, which another server may hold.
-            ready=logged(f"READY {self._port}"),
-            env=self._env(),
-            cwd=HERE,
-            startup_deadline_seconds=self._startup_timeout,
-        )
         try:
-            process.start()
+            super().start()
         except ServerNotReady as exc:
-            process.close()
             raise BetterAuthError(str(exc)) from None
-        self._process = process
-
-    def _env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
-        env["JWT_ALG"] = self.alg
-        env["PORT"] = str(self._port)
-        if self._trusted_origins:
-            env["TRUSTED_ORIGINS"] = ",".join(self._trusted_origins)
-        if self._jwt_expires_in is not None:
-            env["JWT_EXPIRES_IN"] = self._jwt_expires_in
-        return env
-
-    def stop(self) -> None:
-        process, self._process = self._process, None
-        if process is not None:
-            process.close()
 
     def restart(self) -> None:
         """Fresh process, hence fresh memory and keys, on the same base URL."""
         self.stop()
         self.start()
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    # -- addresses ---------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        if self._port == 0:
-            raise BetterAuthError("server not started yet; the port is chosen at start()")
-        return self._port
-
-    @property
-    def base_url(self) -> str:
-        """Better Auth's baseURL, which is also the JWT ``iss`` and ``aud``."""
-        return loopback_url(self.port)
 
     @property
     def jwks_url(self) -> str:
