@@ -33,9 +33,10 @@ from bench import load
 from bench.load import Load
 from bench.report import markdown
 from bench.seed import STABLE_TASKS, seed, user_id
-from bench.server import ROOT, RunningServer, running_server
+from bench.server import RunningServer, running_server
 from impl.serve import default_workers
 from tests.pgbouncer import running_pgbouncer
+from tests.support import DEFAULT_POSTGRES_URL, ROOT
 
 OPERATIONS = ("list", "get", "create", "patch", "toggle", "delete")
 # Scenario 3: connections per operation group, in the mix's proportions (60/15/10/10/5 %).
@@ -230,7 +231,7 @@ def main() -> None:
     parser.add_argument("--profile", choices=sorted(PROFILES), default="quick")
     parser.add_argument(
         "--admin-url",
-        default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_POSTGRES_URL),
         help="a PostgreSQL server where todo_bench and todo_bench_small may be (re)created",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")

@@ -16,18 +16,15 @@ import random
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import orjson
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import make_url
 
 from impl.tasks.repository import ROW_COLUMNS
+from tests.support import asyncpg_dsn, migrate_blocking
 
-ROOT = Path(__file__).resolve().parent.parent
 STABLE_TASKS = 60
 COLUMNS = ROW_COLUMNS  # COPY writes whole rows in the table's own column order
 VERBS = ["Buy", "Call", "Email", "Fix", "Book", "Review", "Plan", "Clean", "Pay", "Write", "Order", "Renew"]
@@ -88,20 +85,9 @@ def task_records(users: int, tasks: int, seed: int = 1) -> Iterator[tuple[Any, .
             )
 
 
-def migrate(database_url: str) -> None:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.attributes["database_url"] = database_url
-    config.attributes["configure_logger"] = False
-    command.upgrade(config, "head")
-
-
-def dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 async def recreate_database(database_url: str) -> None:
     url = make_url(database_url)
-    admin = await asyncpg.connect(dsn(url.set(database="postgres").render_as_string(False)))
+    admin = await asyncpg.connect(asyncpg_dsn(url.set(database="postgres").render_as_string(False)))
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
         await admin.execute(f'CREATE DATABASE "{url.database}"')
@@ -110,7 +96,7 @@ async def recreate_database(database_url: str) -> None:
 
 
 async def load(database_url: str, users: int, tasks: int) -> None:
-    connection = await asyncpg.connect(dsn(database_url))
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         # Loading into an unindexed table and building each index once is several times faster.
         indexes = await connection.fetch(
@@ -133,7 +119,7 @@ async def load(database_url: str, users: int, tasks: int) -> None:
 def seed(database_url: str, users: int, tasks: int) -> float:
     started = time.monotonic()
     asyncio.run(recreate_database(database_url))
-    migrate(database_url)
+    migrate_blocking(database_url)
     asyncio.run(load(database_url, users, tasks))
     return time.monotonic() - started
 

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 
-from tests.live_server import free_port
+from tests.live_server import ServerProcess, answers_ok, free_port, loopback_url
 
-ROOT = Path(__file__).resolve().parent.parent
 STARTUP_DEADLINE_SECONDS = 60
+STOP_TIMEOUT_SECONDS = 20
 SAMPLE_INTERVAL_SECONDS = 0.5
 SETTLE_DEADLINE_SECONDS = 30
 SETTLE_QUICK_SECONDS = 0.05
@@ -94,47 +91,25 @@ def running_server(
 ) -> Iterator[RunningServer]:
     """`python -m module` (impl.serve or bench.ceiling) until the context ends, then SIGTERM."""
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        module,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-    ]
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
-    base_url = f"http://127.0.0.1:{port}"
-    memory = MemorySampler(process.pid)
-    sampler = threading.Thread(target=memory.run, daemon=True)
-    try:
-        _wait_until_serving(process, base_url + probe_path, workers)
-        sampler.start()
-        yield RunningServer(base_url, base_url + probe_path, memory, workers)
-    finally:
-        memory.stop()
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    command = [sys.executable, "-m", module, "--host", "127.0.0.1", "--port", str(port)]
+    probe = answers_ok(probe_path)
 
+    def ready(server: ServerProcess) -> bool:
+        # Every worker must be up, or the first seconds of a run measure a half-started server.
+        return probe(server) and (workers == 1 or len(_children(server.pid)) >= workers)
 
-def _wait_until_serving(process: subprocess.Popen[bytes], url: str, workers: int) -> None:
-    deadline = time.monotonic() + STARTUP_DEADLINE_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
+    process = ServerProcess(
+        [*command, "--workers", str(workers)],
+        base_url=loopback_url(port),
+        ready=ready,
+        env={**os.environ, **env},
+        startup_deadline_seconds=STARTUP_DEADLINE_SECONDS,
+        stop_timeout_seconds=STOP_TIMEOUT_SECONDS,
+    )
+    with process:
+        memory = MemorySampler(process.pid)
+        threading.Thread(target=memory.run, daemon=True).start()
         try:
-            # Every worker must be up, or the first seconds of a run measure a half-started server.
-            if httpx.get(url, timeout=1).status_code == 200 and (
-                workers == 1 or len(_children(process.pid)) >= workers
-            ):
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(f"server did not answer on {url}")
+            yield RunningServer(process.base_url, process.base_url + probe_path, memory, workers)
+        finally:
+            memory.stop()

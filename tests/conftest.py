@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator, Callable
 
@@ -11,43 +10,9 @@ import pytest
 from fastapi import FastAPI
 
 from impl.app import create_app
-from impl.settings import Settings
-from tests.support import (
-    TEST_CURSOR_SECRET,
-    TEST_SECRET,
-    auth,
-    create_postgres_database,
-    drop_postgres_database,
-    migrate,
-    postgres_admin_url,
-    postgres_unreachable_reason,
-)
+from tests.support import auth, fresh_postgres_database, migrate, require_postgres, settings_for
 
 BACKENDS = ["sqlite", "postgresql"]
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def settings_for(database_url: str, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "app_env": "production",
-        "database_url": database_url,
-        "better_auth_secret": TEST_SECRET,
-        # Shared by every app a test builds, so a JWKS-only app (no secret to derive it from) starts.
-        "cursor_secret": TEST_CURSOR_SECRET,
-        **overrides,
-    }
-    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
-
-
-async def require_postgres() -> str:
-    """The PostgreSQL admin URL; skips when there is no server, except under CI where that fails."""
-    admin_url = postgres_admin_url()
-    reason = await postgres_unreachable_reason(admin_url)
-    if reason is not None:
-        if IN_CI:
-            pytest.fail(f"{reason} (CI requires PostgreSQL)")
-        pytest.skip(reason)
-    return admin_url
 
 
 @pytest.fixture(scope="session")
@@ -64,13 +29,8 @@ async def database_url(
         await migrate(url)
         yield url
         return
-    admin_url = await require_postgres()
-    url = await create_postgres_database(admin_url)
-    try:
-        await migrate(url)
+    async with fresh_postgres_database(await require_postgres()) as url:
         yield url
-    finally:
-        await drop_postgres_database(admin_url, url)
 
 
 @pytest.fixture(scope="session")

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+import sys
+import tempfile
 import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Self
 
 import httpx
 
+from tests.support import ROOT
+
 POLL_INTERVAL_SECONDS = 0.05
+STARTUP_DEADLINE_SECONDS = 30.0
+STOP_TIMEOUT_SECONDS = 10.0
+LOG_TAIL_LINES = 60
+# Variables that would quietly change the app under test if inherited from a developer's shell.
+APP_ENV_OVERRIDDEN = ("APP_ENV", "DATABASE_URL", "BETTER_AUTH_SECRET", "CORS_ORIGINS")
 
 
 class ServerNotReady(RuntimeError):
@@ -21,16 +35,169 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_until_serving(process: subprocess.Popen[bytes], url: str, *, deadline_seconds: float = 30) -> None:
-    """Poll `url` until it answers 200; each attempt is bounded by its own timeout and the deadline."""
-    deadline = time.monotonic() + deadline_seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise ServerNotReady(f"the server exited with status {process.returncode} while starting")
+def loopback_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}"
+
+
+# Whether a started server is ready to serve; asked repeatedly until it says so.
+Readiness = Callable[["ServerProcess"], bool]
+
+
+def answers_ok(path: str) -> Readiness:
+    """Ready once `path` answers 200; each attempt is bounded by its own timeout."""
+
+    def ready(server: ServerProcess) -> bool:
         try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
+            return httpx.get(server.base_url + path, timeout=1).status_code == 200
         except httpx.TransportError:
-            # Not listening yet: try again shortly.
+            return False  # Not listening yet.
+
+    return ready
+
+
+def logged(line: str) -> Readiness:
+    """Ready once the process has logged `line`: unlike a probe of the port, no other process can say it."""
+    return lambda server: line in server.log_text().splitlines()
+
+
+class ServerProcess:
+    """`command` as a child process serving at `base_url` once `ready` says so; stopped on exit.
+
+    Its stdout and stderr go to a file (`log_path`, or an anonymous temporary one): nobody has to
+    drain a pipe while the tests run, and it is there to quote until `stop`. `start` may follow
+    `stop` again, for a restart with the same command on the same port.
+    """
+
+    def __init__(
+        self,
+        command: Sequence[str],
+        *,
+        base_url: str,
+        ready: Readiness,
+        env: Mapping[str, str],
+        cwd: Path = ROOT,
+        log_path: Path | None = None,
+        startup_deadline_seconds: float = STARTUP_DEADLINE_SECONDS,
+        stop_timeout_seconds: float = STOP_TIMEOUT_SECONDS,
+    ) -> None:
+        self.command = list(command)
+        self.base_url = base_url
+        self._ready = ready
+        self._env = dict(env)
+        self._cwd = cwd
+        self._log_path = log_path
+        self._startup_deadline_seconds = startup_deadline_seconds
+        self._stop_timeout_seconds = stop_timeout_seconds
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        if self._process is None:
+            raise RuntimeError("the server is not running")
+        return self._process.pid
+
+    def start(self) -> None:
+        """Starts the process and waits until it serves; raises ServerNotReady with the log's tail."""
+        if self._process is not None:
+            raise RuntimeError("the server is already running")
+        # It lives as long as the process, across calls, so no `with` fits here.
+        self._log = self._log_path.open("w+b") if self._log_path else tempfile.TemporaryFile()  # noqa: SIM115
+        self._process = subprocess.Popen(
+            self.command,
+            cwd=self._cwd,
+            env=self._env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            self._wait_until_ready(self._process)
+        except ServerNotReady as exc:
+            self._terminate()
+            tail = self.log_tail()
+            self._close_log()
+            raise ServerNotReady(f"{exc}; {' '.join(self.command)} logged:\n{tail}") from None
+
+    def _wait_until_ready(self, process: subprocess.Popen[bytes]) -> None:
+        deadline = time.monotonic() + self._startup_deadline_seconds
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise ServerNotReady(f"the server exited with status {process.returncode} while starting")
+            if self._ready(self):
+                return
             time.sleep(POLL_INTERVAL_SECONDS)
-    raise ServerNotReady(f"no answer from {url} within {deadline_seconds}s")
+        raise ServerNotReady(f"{self.base_url} was not ready within {self._startup_deadline_seconds}s")
+
+    def stop(self) -> None:
+        self._terminate()
+        self._close_log()
+
+    def _terminate(self) -> None:
+        """SIGTERM, then SIGKILL if it has not exited in time."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=self._stop_timeout_seconds)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def _close_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def log_text(self) -> str:
+        if self._log is None:
+            return ""
+        # pread leaves the file offset alone: the child shares it, and writes wherever it points.
+        descriptor = self._log.fileno()
+        return os.pread(descriptor, os.fstat(descriptor).st_size, 0).decode(errors="replace")
+
+    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
+        """The last lines of the log, for a failure message."""
+        return "\n".join(self.log_text().splitlines()[-lines:])
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def app_env(database_url: str, secret: str, **extra: str) -> dict[str, str]:
+    """The environment of the app as production runs it, whatever the developer's shell holds."""
+    inherited = {key: value for key, value in os.environ.items() if key not in APP_ENV_OVERRIDDEN}
+    return {
+        **inherited,
+        "APP_ENV": "production",
+        "DATABASE_URL": database_url,
+        "BETTER_AUTH_SECRET": secret,
+        **extra,
+    }
+
+
+def migrate_as_deployed(env: Mapping[str, str]) -> None:
+    """`alembic upgrade head` in its own process, finding the database in `env` as a deployment does."""
+    command = [sys.executable, "-m", "alembic", "upgrade", "head"]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited with {result.returncode}:\n{result.stderr}")
+
+
+def app_server(env: Mapping[str, str], *, log_path: Path | None = None) -> ServerProcess:
+    """The app under uvicorn on a free loopback port, serving once /healthz answers."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "impl.main:app", "--host", "127.0.0.1", "--port", str(port)]
+    return ServerProcess(
+        command, base_url=loopback_url(port), ready=answers_ok("/healthz"), env=env, log_path=log_path
+    )

@@ -1,25 +1,77 @@
-"""Helpers shared by the tests: real tokens, real migrations, real databases."""
+"""Helpers shared by the tests: real tokens, real migrations, real databases, the API's paths.
+
+Test modules import shared helpers from here (or from tests.live_server), never from each other.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import asyncpg
+import httpx
 import jwt
+import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import make_url
+
+from impl.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = secrets.token_urlsafe(48)
 TEST_CURSOR_SECRET = "test-cursor-secret-" + "c" * 32
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+TASKS = "/api/tasks"
+NEXT_LINK = re.compile(r'^<(?P<url>[^>]+)>; rel="next"$')
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skips for a missing service or tool; under CI, where everything must run, fails instead."""
+    if IN_CI:
+        pytest.fail(f"{reason} (required when CI=true)")
+    pytest.skip(reason)
+
+
+def settings_for(database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "app_env": "production",
+        "database_url": database_url,
+        "better_auth_secret": TEST_SECRET,
+        # Shared by every app a test builds, so a JWKS-only app (no secret to derive it from) starts.
+        "cursor_secret": TEST_CURSOR_SECRET,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+
+async def create(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
+    response = await client.post(TASKS, json={"title": "A task", **fields})
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def all_pages(client: httpx.AsyncClient, **params: Any) -> list[list[dict[str, Any]]]:
+    """Every page of a listing, following the next links."""
+    pages = []
+    response = await client.get(TASKS, params=params)
+    while True:
+        assert response.status_code == 200, response.text
+        pages.append(response.json())
+        link = response.headers.get("link")
+        if link is None:
+            return pages
+        match = NEXT_LINK.match(link)
+        assert match, link
+        response = await client.get(match["url"])
 
 
 def sign_token(
@@ -48,9 +100,14 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+def migrate_blocking(database_url: str, revision: str = "head") -> None:
+    """For callers outside an event loop (env.py runs its own), such as the benchmark's seeder."""
+    command.upgrade(alembic_config(database_url), revision)
+
+
 async def migrate(database_url: str, revision: str = "head") -> None:
     # env.py runs its own event loop, so it must run outside the test's loop.
-    await asyncio.to_thread(command.upgrade, alembic_config(database_url), revision)
+    await asyncio.to_thread(migrate_blocking, database_url, revision)
 
 
 def postgres_admin_url() -> str:
@@ -79,6 +136,29 @@ async def drop_postgres_database(admin_url: str, database_url: str) -> None:
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await connection.close()
+
+
+@asynccontextmanager
+async def fresh_postgres_database(
+    admin_url: str, *, prefix: str = "todo_test", migrated: bool = True
+) -> AsyncIterator[str]:
+    """The URL of a new database (migrated to head unless told otherwise), dropped afterwards."""
+    url = await create_postgres_database(admin_url, prefix)
+    try:
+        if migrated:
+            await migrate(url)
+        yield url
+    finally:
+        await drop_postgres_database(admin_url, url)
+
+
+async def require_postgres() -> str:
+    """The PostgreSQL admin URL; skips when there is no server, except under CI where that fails."""
+    admin_url = postgres_admin_url()
+    reason = await postgres_unreachable_reason(admin_url)
+    if reason is not None:
+        unavailable(reason)
+    return admin_url
 
 
 async def postgres_unreachable_reason(admin_url: str) -> str | None:

@@ -10,8 +10,7 @@ import pytest
 
 from impl.auth.dependency import MAX_TOKEN_BYTES
 from tests.jwks_support import forge_hs256
-from tests.support import TEST_SECRET, sign_token
-from tests.test_tasks import TASKS
+from tests.support import TASKS, TEST_SECRET, sign_token
 
 
 async def assert_unauthorized(client: httpx.AsyncClient, headers: dict[str, str]) -> None:

@@ -6,7 +6,7 @@ import asyncio
 
 import httpx
 
-from tests.test_tasks import TASKS, create
+from tests.support import TASKS, create
 
 
 async def test_concurrent_patches_of_different_fields_are_all_kept(user_a: httpx.AsyncClient) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.test_tasks import TASKS, create
+from tests.support import TASKS, create
 
 ACCEPTED = [
     "application/json",

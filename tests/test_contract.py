@@ -6,8 +6,7 @@ import httpx
 import yaml
 
 from impl.app import create_app
-from tests.conftest import settings_for
-from tests.support import ROOT
+from tests.support import ROOT, settings_for
 
 
 async def test_openapi_json_is_exactly_the_contract(anonymous: httpx.AsyncClient) -> None:

@@ -11,10 +11,8 @@ import pytest
 from fastapi import FastAPI
 
 from impl.app import create_app
-from tests.conftest import settings_for
 from tests.live_server import free_port
-from tests.support import auth, create_postgres_database, drop_postgres_database
-from tests.test_tasks import TASKS
+from tests.support import TASKS, auth, fresh_postgres_database, settings_for
 
 
 async def test_unknown_route_is_a_404_problem(anonymous: httpx.AsyncClient) -> None:
@@ -56,11 +54,18 @@ def silent_port() -> Iterator[int]:
     listener.close()
 
 
+def _accepts_tcp(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 @pytest.fixture(params=["refused", "silent"])
 async def unreachable_app(request: pytest.FixtureRequest, silent_port: int) -> AsyncIterator[FastAPI]:
-    port = (
-        free_port()
-    )  # just released, so nothing listens there if request.param == "refused" else silent_port
+    silent = request.param == "silent"
+    # A free port was just released, so nothing listens there: the connection is refused at once.
+    port = silent_port if silent else free_port()
+    # The two cases differ only in the port: if they ever collapse into one, fail rather than pass twice.
+    assert _accepts_tcp(port) is silent, f"the {request.param} case got a port that does not fit it"
     app = create_app(settings_for(f"postgresql://nobody@127.0.0.1:{port}/todo"))
     async with app.router.lifespan_context(app):
         yield app
@@ -85,9 +90,7 @@ async def test_unreachable_database_is_a_prompt_503_with_retry_after(
 
 async def test_an_unexpected_database_error_is_a_500_without_internals(postgres_admin: str) -> None:
     # An unmigrated database makes every query fail in a way no request can cause or fix.
-    admin_url = postgres_admin
-    url = await create_postgres_database(admin_url)
-    try:
+    async with fresh_postgres_database(postgres_admin, migrated=False) as url:
         app = create_app(settings_for(url))
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
@@ -95,8 +98,6 @@ async def test_an_unexpected_database_error_is_a_500_without_internals(postgres_
                 transport=transport, base_url="http://t", headers=auth("u")
             ) as client:
                 response = await client.get(TASKS)
-    finally:
-        await drop_postgres_database(admin_url, url)
     assert response.status_code == 500
     assert response.json() == {
         "type": "about:blank",

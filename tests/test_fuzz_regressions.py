@@ -19,9 +19,7 @@ from generated import models
 from impl.tasks.cursor import Cursor, CursorCodec, query_fingerprint
 from impl.tasks.mapping import editable_values
 from kit.problems import FieldError, InvalidRequest
-from tests.support import ROOT, auth
-from tests.test_listing import all_pages
-from tests.test_tasks import TASKS, create
+from tests.support import ROOT, TASKS, all_pages, auth, create
 
 CONTRACT: dict[str, Any] = yaml.safe_load((ROOT / "openapi" / "tasks.yaml").read_text())
 
@@ -57,6 +55,15 @@ async def forger(
         transport=transport, base_url="http://testserver", headers=auth(user_id)
     ) as client:
         yield client, forge
+
+
+async def _list_after_forged_cursor(
+    forger: tuple[httpx.AsyncClient, Forge], sort: str, value: object
+) -> httpx.Response:
+    """The listing after a forged cursor, with a task there to find or miss."""
+    client, forge = forger
+    await create(client)
+    return await client.get(TASKS, params={"sort": sort, "cursor": forge(sort, value)})
 
 
 # ST202 (positive_data_acceptance) on GET /api/tasks: a cursor matching the contract's pattern was
@@ -146,9 +153,7 @@ async def test_next_links_after_long_titles_are_followable(user_a: httpx.AsyncCl
 async def test_a_forged_cursor_is_a_404_not_a_database_error(
     forger: tuple[httpx.AsyncClient, Forge], sort: str, value: object
 ) -> None:
-    client, forge = forger
-    await create(client)
-    response = await client.get(TASKS, params={"sort": sort, "cursor": forge(sort, value)})
+    response = await _list_after_forged_cursor(forger, sort, value)
     assert response.status_code == 404, response.text
 
 
@@ -169,9 +174,7 @@ async def test_a_cursor_with_an_impossible_task_id_is_a_404(
 async def test_a_well_formed_cursor_at_any_position_is_served(
     forger: tuple[httpx.AsyncClient, Forge], sort: str, value: object
 ) -> None:
-    client, forge = forger
-    await create(client)
-    response = await client.get(TASKS, params={"sort": sort, "cursor": forge(sort, value)})
+    response = await _list_after_forged_cursor(forger, sort, value)
     assert response.status_code == 200, response.text
 
 

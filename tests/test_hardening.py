@@ -20,9 +20,7 @@ from impl.contract import CONTRACT
 from impl.docs import INTEGRITY
 from impl.settings import Settings
 from kit.validation import linear_pattern
-from tests.conftest import settings_for
-from tests.support import auth
-from tests.test_tasks import TASKS, create
+from tests.support import TASKS, auth, create, settings_for
 
 MAX_BODY = Settings.model_fields["max_body_bytes"].default
 SECURITY_HEADERS = {

@@ -15,8 +15,7 @@ from impl.app import create_app
 from impl.auth import TokenVerifier
 from impl.errors import Unauthorized
 from impl.settings import Settings
-from tests.support import TEST_SECRET, sign_token
-from tests.test_tasks import TASKS
+from tests.support import TASKS, TEST_SECRET, sign_token
 
 ISSUER = "https://auth.example.com"
 AUDIENCE = "todo-api"

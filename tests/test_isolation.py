@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.test_tasks import TASKS, create
+from tests.support import TASKS, create
 
 OPERATIONS: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "", None),

@@ -33,8 +33,7 @@ from tests.jwks_support import (
     standard_claims,
     unsigned,
 )
-from tests.support import TEST_CURSOR_SECRET, TEST_SECRET
-from tests.test_tasks import TASKS
+from tests.support import TASKS, TEST_CURSOR_SECRET, TEST_SECRET
 
 MIN_INTERVAL = 10.0
 TTL = 300.0

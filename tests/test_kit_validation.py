@@ -13,7 +13,7 @@ from impl.contract import CONTRACT
 from kit.contract import SCHEMA_REF
 from kit.problems import FieldError
 from kit.validation import MAX_DEPTH, MAX_FIELD_ERRORS, body_validator, field_errors, linear_pattern, too_deep
-from tests.test_tasks import TASKS
+from tests.support import TASKS
 
 BODIES: list[tuple[str, Any]] = [
     (

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.test_tasks import TASKS, create
-
-NEXT_LINK = re.compile(r'^<(?P<url>[^>]+)>; rel="next"$')
-
-
-async def all_pages(client: httpx.AsyncClient, **params: Any) -> list[list[dict[str, Any]]]:
-    pages = []
-    response = await client.get(TASKS, params=params)
-    while True:
-        assert response.status_code == 200, response.text
-        pages.append(response.json())
-        link = response.headers.get("link")
-        if link is None:
-            return pages
-        match = NEXT_LINK.match(link)
-        assert match, link
-        response = await client.get(match["url"])
+from tests.support import NEXT_LINK, TASKS, all_pages, create
 
 
 async def seed(client: httpx.AsyncClient) -> list[dict[str, Any]]:

@@ -16,20 +16,14 @@ from sqlalchemy import text
 from impl.app import create_app
 from impl.db import RequestDatabase
 from impl.db_url import parse_database_url
-from tests.conftest import IN_CI, settings_for
 from tests.pgbouncer import running_pgbouncer
-from tests.support import asyncpg_dsn, auth, create_postgres_database, drop_postgres_database, migrate
-from tests.test_tasks import TASKS
+from tests.support import TASKS, asyncpg_dsn, auth, fresh_postgres_database, settings_for, unavailable
 
 
 @pytest.fixture(scope="module")
 async def postgres_url(postgres_admin: str) -> AsyncIterator[str]:
-    url = await create_postgres_database(postgres_admin)
-    try:
-        await migrate(url)
+    async with fresh_postgres_database(postgres_admin) as url:
         yield url
-    finally:
-        await drop_postgres_database(postgres_admin, url)
 
 
 async def _serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
@@ -104,9 +98,7 @@ def test_statement_caches_are_off_behind_a_transaction_mode_pooler(
 @pytest.fixture(scope="module")
 def pgbouncer_url(postgres_url: str) -> Any:
     if shutil.which("pgbouncer") is None:
-        if IN_CI:
-            pytest.fail("pgbouncer is not installed (CI requires it: apt-get install pgbouncer)")
-        pytest.skip("pgbouncer is not installed (apt-get install pgbouncer)")
+        unavailable("pgbouncer is not installed (apt-get install pgbouncer)")
     with running_pgbouncer(postgres_url, pool_size=2) as url:
         yield url
 

@@ -16,7 +16,7 @@ from impl.db import ConnectionGate, RequestDatabase
 from impl.db_url import parse_database_url
 from impl.tasks.cursor import Cursor
 from impl.tasks.repository import SELECT_OWNED_TASK, ListQuery, TaskRepository
-from tests.support import create_postgres_database, drop_postgres_database, migrate
+from tests.support import fresh_postgres_database
 
 # One user with many tasks among many users with a few: an index is then clearly the cheapest plan.
 OTHER_USERS = 300
@@ -34,24 +34,22 @@ INSERT = text(
 @pytest.fixture(scope="module")
 async def database(postgres_admin: str) -> AsyncIterator[RequestDatabase]:
     """Many users' tasks, the statistics analysed, and a connection to them."""
-    url = await create_postgres_database(postgres_admin)
-    engine = create_async_engine(parse_database_url(url).url)
-    try:
-        await migrate(url)
-        async with engine.begin() as connection:
-            rows = USER_TASKS + OTHER_USERS * TASKS_PER_OTHER_USER
-            await connection.execute(
-                INSERT, {"mine": USER_TASKS, "user": USER, "others": OTHER_USERS, "rows": rows}
-            )
-            await connection.execute(text("ANALYZE tasks"))
-        database = RequestDatabase(ConnectionGate(engine, capacity=1, timeout_seconds=1))
+    async with fresh_postgres_database(postgres_admin) as url:
+        engine = create_async_engine(parse_database_url(url).url)
         try:
-            yield database
+            async with engine.begin() as connection:
+                rows = USER_TASKS + OTHER_USERS * TASKS_PER_OTHER_USER
+                await connection.execute(
+                    INSERT, {"mine": USER_TASKS, "user": USER, "others": OTHER_USERS, "rows": rows}
+                )
+                await connection.execute(text("ANALYZE tasks"))
+            database = RequestDatabase(ConnectionGate(engine, capacity=1, timeout_seconds=1))
+            try:
+                yield database
+            finally:
+                await database.close()
         finally:
-            await database.close()
-    finally:
-        await engine.dispose()
-        await drop_postgres_database(postgres_admin, url)
+            await engine.dispose()
 
 
 def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:

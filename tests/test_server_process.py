@@ -11,38 +11,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.live_server import free_port, wait_until_serving
+from tests.live_server import app_env, app_server, migrate_as_deployed
 from tests.support import ROOT, TEST_SECRET, auth, sign_token
-
-STARTUP_DEADLINE_SECONDS = 30
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    database = tmp_path_factory.mktemp("server") / "tasks.db"
-    env = {
-        **os.environ,
-        "APP_ENV": "production",
-        "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
-        "BETTER_AUTH_SECRET": TEST_SECRET,
-    }
-    subprocess.run(
-        [sys.executable, "-m", "alembic", "upgrade", "head"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    port = free_port()
-    command = [sys.executable, "-m", "uvicorn", "impl.main:app", "--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(process, f"{base_url}/healthz", deadline_seconds=STARTUP_DEADLINE_SECONDS)
-        yield base_url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    database_url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('server') / 'tasks.db'}"
+    env = app_env(database_url, TEST_SECRET)
+    migrate_as_deployed(env)
+    with app_server(env) as server:
+        yield server.base_url
 
 
 def test_full_flow_over_tcp(server: str) -> None:

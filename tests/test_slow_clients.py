@@ -7,9 +7,7 @@ buffered whole; no response names the server software.
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -17,8 +15,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.live_server import free_port, wait_until_serving
-from tests.support import ROOT, TEST_SECRET
+from tests.live_server import ServerProcess, answers_ok, app_env, free_port, loopback_url, migrate_as_deployed
+from tests.support import TEST_SECRET
 
 HEADER_TIMEOUT_SECONDS = 1.0
 SLOW_CLIENTS = 8
@@ -30,14 +28,10 @@ MAX_STEPS = int(20 * HEADER_TIMEOUT_SECONDS / STEP_SECONDS)
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     database = tmp_path_factory.mktemp("slow") / "tasks.db"
-    env = {
-        **os.environ,
-        "APP_ENV": "production",
-        "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
-        "BETTER_AUTH_SECRET": TEST_SECRET,
-        "HEADER_TIMEOUT_SECONDS": str(HEADER_TIMEOUT_SECONDS),
-    }
-    subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, env=env, check=True)
+    env = app_env(
+        f"sqlite+aiosqlite:///{database}", TEST_SECRET, HEADER_TIMEOUT_SECONDS=str(HEADER_TIMEOUT_SECONDS)
+    )
+    migrate_as_deployed(env)
     port = free_port()
     command = [
         sys.executable,
@@ -50,16 +44,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "--workers",
         "1",
     ]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(process, f"{base_url}/healthz")
-        yield base_url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with ServerProcess(
+        command, base_url=loopback_url(port), ready=answers_ok("/healthz"), env=env
+    ) as process:
+        yield process.base_url
 
 
 def _connect(base_url: str) -> socket.socket:

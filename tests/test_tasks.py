@@ -8,13 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-TASKS = "/api/tasks"
-
-
-async def create(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
-    response = await client.post(TASKS, json={"title": "A task", **fields})
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+from tests.support import TASKS, create
 
 
 def parse_time(value: str) -> datetime:

@@ -3,7 +3,7 @@
 Node and its test files live in clients/typescript/. This module only orchestrates: pinned npm
 dependencies, a strict `tsc --noEmit` (which also runs the type-level negative test), then the
 real server on a loopback port with production settings, and `node --test` through the client.
-Self-contained on purpose: its fixtures are its own, so it depends on no shared conftest.
+Self-contained on purpose: its fixtures are its own, so it depends on no shared conftest fixture.
 """
 
 from __future__ import annotations
@@ -15,48 +15,25 @@ import secrets
 import shutil
 import socket
 import subprocess
-import sys
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import IO, NoReturn
 
-import jwt
 import pytest
 
-from tests.live_server import ServerNotReady, free_port, wait_until_serving
+from tests.live_server import app_env, app_server, migrate_as_deployed
+from tests.support import ROOT, sign_token, unavailable
 
-ROOT = Path(__file__).resolve().parent.parent
 CLIENT_DIR = ROOT / "clients" / "typescript"
 MIN_NODE_MAJOR = 20
-STARTUP_DEADLINE_SECONDS = 30.0
 NODE_STEP_TIMEOUT_SECONDS = 300.0
-# Variables that would quietly change the server under test if inherited from a developer's shell.
-SERVER_ENV_OVERRIDDEN = (
-    "APP_ENV",
-    "DATABASE_URL",
-    "BETTER_AUTH_SECRET",
-    "CORS_ORIGINS",
-)
 
 
 def _text(stream: str | bytes | None) -> str:
     if isinstance(stream, bytes):
         return stream.decode(errors="replace")
     return stream or ""
-
-
-def _under_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-
-
-def _unavailable(reason: str) -> NoReturn:
-    # Developers without Node still get a green suite; CI must prove the client works.
-    if _under_ci():
-        pytest.fail(f"{reason} (required when CI=true)")
-    pytest.skip(reason)
 
 
 def _run(
@@ -97,11 +74,11 @@ def node() -> Node:
     """Node and npm, with clients/typescript's pinned dependencies installed."""
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
-        _unavailable("Node.js (node and npm) is not installed")
+        unavailable("Node.js (node and npm) is not installed")
     version = _run([node, "--version"])
     match = re.match(r"v(\d+)\.", version)
     if match is None or int(match.group(1)) < MIN_NODE_MAJOR:
-        _unavailable(f"Node.js >= {MIN_NODE_MAJOR} is required, found {version}")
+        unavailable(f"Node.js >= {MIN_NODE_MAJOR} is required, found {version}")
     installed = CLIENT_DIR / "node_modules" / ".package-lock.json"
     lock = CLIENT_DIR / "package-lock.json"
     if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
@@ -109,28 +86,14 @@ def node() -> Node:
     return Node(node, npm)
 
 
-def _log_text(log: IO[bytes]) -> str:
-    log.seek(0)
-    return _text(log.read())
-
-
-def _wait_until_serving(process: subprocess.Popen[bytes], base_url: str, log: IO[bytes]) -> None:
-    try:
-        wait_until_serving(process, f"{base_url}/healthz", deadline_seconds=STARTUP_DEADLINE_SECONDS)
-    except ServerNotReady as exc:
-        pytest.fail(f"{exc}:\n{_log_text(log)}")
-
-
+@dataclass(frozen=True)
 class LiveServer:
-    def __init__(self, base_url: str, secret: str) -> None:
-        self.base_url = base_url
-        self._secret = secret
+    base_url: str
+    secret: str
 
     def token(self, user_id: str) -> str:
         """A Better Auth-shaped HS256 JWT, signed with the server's secret."""
-        issued = datetime.now(UTC)
-        claims = {"sub": user_id, "iat": issued, "exp": issued + timedelta(hours=1)}
-        return jwt.encode(claims, self._secret, algorithm="HS256")
+        return sign_token(user_id, secret=self.secret, expires_in=timedelta(hours=1))
 
 
 @pytest.fixture(scope="module")
@@ -138,45 +101,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     """uvicorn with production settings and a fresh, migrated SQLite database."""
     secret = secrets.token_urlsafe(48)
     database = tmp_path_factory.mktemp("typescript-client") / "tasks.db"
-    env = {k: v for k, v in os.environ.items() if k not in SERVER_ENV_OVERRIDDEN}
-    env |= {
-        "APP_ENV": "production",
-        "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
-        "BETTER_AUTH_SECRET": secret,
-    }
-    _run([sys.executable, "-m", "alembic", "upgrade", "head"], env=env, cwd=ROOT)
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "impl.main:app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    # A file rather than a pipe: nobody has to drain it while Node runs, and it outlives the process.
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-        )
-        try:
-            _wait_until_serving(process, base_url, log)
-            yield LiveServer(base_url, secret)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    env = app_env(f"sqlite+aiosqlite:///{database}", secret)
+    migrate_as_deployed(env)
+    with app_server(env) as server:
+        yield LiveServer(server.base_url, secret)
 
 
 def test_typescript_client_typechecks(node: Node) -> None:

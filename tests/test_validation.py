@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.test_tasks import TASKS, create
+from tests.support import TASKS, create
 
 BLANKS = ["", " ", "\t\n", "\u00a0\u3000", "\ufeff"]
 

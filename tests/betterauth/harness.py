@@ -7,18 +7,16 @@ here are exactly what a production Better Auth deployment would issue.
 from __future__ import annotations
 
 import os
-import queue
 import shutil
 import subprocess
-import tempfile
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Any, Self
+from typing import Any
 
 import httpx
+
+from tests.live_server import ServerNotReady, ServerProcess, free_port, logged, loopback_url
 
 HERE = Path(__file__).resolve().parent
 SERVER_SCRIPT = HERE / "server.mjs"
@@ -68,14 +66,7 @@ def ensure_node_modules() -> None:
         raise BetterAuthError(f"npm ci failed in {HERE}:\n{result.stdout}\n{result.stderr}")
 
 
-def _pump_lines(stream: IO[bytes], lines: queue.Queue[str | None]) -> None:
-    # Draining stdout for the process's whole life keeps its pipe from filling.
-    for raw in stream:
-        lines.put(raw.decode(errors="replace").rstrip("\n"))
-    lines.put(None)
-
-
-class BetterAuthServer:
+class BetterAuthServer(ServerProcess):
     """One ``node server.mjs`` process; restart keeps its port and base URL."""
 
     def __init__(
@@ -88,136 +79,38 @@ class BetterAuthServer:
         startup_timeout: float = 30.0,
     ) -> None:
         self.alg = alg
-        self._port = port
-        self._trusted_origins = tuple(trusted_origins)
-        self._jwt_expires_in = jwt_expires_in
-        self._startup_timeout = startup_timeout
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._stderr: IO[bytes] | None = None
-
-    # -- lifecycle ---------------------------------------------------------
+        # Chosen here rather than by Node, so that a restart comes back on the same base URL.
+        self.port = port or free_port()
+        env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
+        env |= {"JWT_ALG": alg, "PORT": str(self.port)}
+        if trusted_origins:
+            env["TRUSTED_ORIGINS"] = ",".join(trusted_origins)
+        if jwt_expires_in is not None:
+            env["JWT_EXPIRES_IN"] = jwt_expires_in
+        super().__init__(
+            ["node", str(SERVER_SCRIPT)],
+            # Better Auth's baseURL, which is also the JWT ``iss`` and ``aud``.
+            base_url=loopback_url(self.port),
+            # Its handshake rather than a probe of the port, which another server may hold.
+            ready=logged(f"READY {self.port}"),
+            env=env,
+            cwd=HERE,
+            startup_deadline_seconds=startup_timeout,
+        )
 
     def start(self) -> None:
-        if self._proc is not None:
-            raise BetterAuthError("server already running")
-        node = shutil.which("node")
-        if node is None:
+        if shutil.which("node") is None:
             raise BetterAuthError("node is not on PATH; install Node.js >= 20 to run Better Auth tests")
         ensure_node_modules()
-
-        env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
-        env["JWT_ALG"] = self.alg
-        env["PORT"] = str(self._port)
-        if self._trusted_origins:
-            env["TRUSTED_ORIGINS"] = ",".join(self._trusted_origins)
-        if self._jwt_expires_in is not None:
-            env["JWT_EXPIRES_IN"] = self._jwt_expires_in
-
-        # A file rather than a pipe: nobody has to drain it, and it is still
-        # readable after the process died for the error message. It lives as
-        # long as the process, so no context manager fits.
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
-        proc = subprocess.Popen(
-            [node, str(SERVER_SCRIPT)],
-            cwd=HERE,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-        )
-        self._proc = proc
-        assert proc.stdout is not None
-        lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=_pump_lines, args=(proc.stdout, lines), daemon=True).start()
-
         try:
-            port = self._wait_ready(lines)
-        except BaseException:
-            self._kill()
-            raise
-        if self._port not in (0, port):
-            self._kill()
-            raise BetterAuthError(f"asked for port {self._port}, server reported {port}")
-        self._port = port
-
-    def _wait_ready(self, lines: queue.Queue[str | None]) -> int:
-        while True:
-            try:
-                line = lines.get(timeout=self._startup_timeout)
-            except queue.Empty:
-                raise BetterAuthError(
-                    f"no READY line within {self._startup_timeout}s; stderr:\n{self._stderr_text()}"
-                ) from None
-            if line is None:
-                assert self._proc is not None
-                code = self._proc.wait()
-                raise BetterAuthError(
-                    f"server exited with {code} before READY; stderr:\n{self._stderr_text()}"
-                )
-            if line.startswith("READY "):
-                return int(line.split()[1])
-
-    def stop(self) -> None:
-        proc = self._proc
-        if proc is None:
-            return
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        self._cleanup()
+            super().start()
+        except ServerNotReady as exc:
+            raise BetterAuthError(str(exc)) from None
 
     def restart(self) -> None:
         """Fresh process, hence fresh memory and keys, on the same base URL."""
         self.stop()
         self.start()
-
-    def _kill(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.wait()
-        self._cleanup()
-
-    def _cleanup(self) -> None:
-        if self._proc is not None and self._proc.stdout is not None:
-            self._proc.stdout.close()
-        self._proc = None
-        if self._stderr is not None:
-            self._stderr.close()
-            self._stderr = None
-
-    def _stderr_text(self) -> str:
-        if self._stderr is None:
-            return ""
-        self._stderr.seek(0)
-        return self._stderr.read().decode(errors="replace")
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    # -- addresses ---------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        if self._port == 0:
-            raise BetterAuthError("server not started yet; the port is chosen at start()")
-        return self._port
-
-    @property
-    def base_url(self) -> str:
-        """Better Auth's baseURL, which is also the JWT ``iss`` and ``aud``."""
-        return f"http://127.0.0.1:{self.port}"
 
     @property
     def jwks_url(self) -> str:

@@ -1,7 +1,7 @@
 // Test-only Better Auth server: the real `better-auth` package with the jwt
 // plugin and the in-memory adapter, so Python tests verify genuine tokens.
-// Stdout carries exactly one line, `READY <port>`; everything else goes to
-// stderr so the Python side can treat stdout as a clean handshake channel.
+// Stdout carries exactly one line, `READY <port>`, the handshake the Python
+// side waits for; everything else goes to stderr.
 //
 // Environment:
 //   PORT                 TCP port on 127.0.0.1 (0 or unset: pick a free one)

@@ -20,17 +20,15 @@ import subprocess
 import sys
 import time
 import tomllib
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AsyncExitStack
 from datetime import timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from tests.live_server import free_port, wait_until_serving
+from tests.live_server import app_env, app_server, migrate_as_deployed
 from tests.support import (
     ROOT,
-    create_postgres_database,
-    drop_postgres_database,
+    fresh_postgres_database,
     postgres_admin_url,
     postgres_unreachable_reason,
     sign_token,
@@ -40,9 +38,6 @@ CONTRACT = ROOT / "openapi" / "tasks.yaml"
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 # The identities whose objects must stay private to each other; the WFC file has a token for each.
 USERS: list[str] = tomllib.loads(CONFIG.read_text())["auth"]["wfc"]["peers"]
-STARTUP_DEADLINE_SECONDS = 30
-HEALTH_POLL_INTERVAL_SECONDS = 0.05
-SERVER_LOG_TAIL_LINES = 60
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -51,48 +46,6 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-time", type=int, default=120, help="Schemathesis time budget in seconds")
     parser.add_argument("--workers", type=int, default=2, help="concurrent Schemathesis workers")
     return parser.parse_args(argv)
-
-
-@contextmanager
-def _database(admin_url: str) -> Iterator[str]:
-    url = asyncio.run(create_postgres_database(admin_url, prefix="todo_fuzz"))
-    try:
-        yield url
-    finally:
-        asyncio.run(drop_postgres_database(admin_url, url))
-
-
-def _server_env(database_url: str, secret: str) -> dict[str, str]:
-    # Production settings, nothing from a developer's .env: the run is the same on every machine.
-    return {
-        **os.environ,
-        "APP_ENV": "production",
-        "DATABASE_URL": database_url,
-        "BETTER_AUTH_SECRET": secret,
-    }
-
-
-def _migrate(env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, env=env, check=True)
-
-
-@contextmanager
-def _server(env: dict[str, str], log_path: Path) -> Iterator[str]:
-    port = free_port()
-    command = [sys.executable, "-m", "uvicorn", "impl.main:app", "--host", "127.0.0.1", "--port", str(port)]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(process, f"{base_url}/healthz", deadline_seconds=STARTUP_DEADLINE_SECONDS)
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _write_auth_file(directory: Path, secret: str, lifetime_seconds: int) -> Path:
@@ -161,33 +114,30 @@ def main(argv: list[str] | None = None) -> int:
     report = ROOT / ".schemathesis" / "fuzz-report.json"
     report.parent.mkdir(exist_ok=True)
     report.unlink(missing_ok=True)
-    status = _fuzz(admin_url, report, args, seed)
+    status = asyncio.run(_fuzz(admin_url, report, args, seed))
     print(_summary(report, seed, args.max_time, time.monotonic() - started), flush=True)
     return status
 
 
-def _fuzz(admin_url: str, report: Path, args: argparse.Namespace, seed: int) -> int:
+async def _fuzz(admin_url: str, report: Path, args: argparse.Namespace, seed: int) -> int:
     """Everything the run needs, set up in order and torn down in reverse, whatever happens."""
-    with ExitStack() as stack:
+    async with AsyncExitStack() as stack:
         directory = Path(stack.enter_context(TemporaryDirectory(prefix="todo-fuzz-")))
-        database_url = stack.enter_context(_database(admin_url))
+        database_url = await stack.enter_async_context(
+            fresh_postgres_database(admin_url, prefix="todo_fuzz", migrated=False)
+        )
         secret = secrets.token_urlsafe(48)
-        env = _server_env(database_url, secret)
-        _migrate(env)
-        server_log = directory / "server.log"
-        base_url = stack.enter_context(_server(env, server_log))
+        # Production settings, nothing from a developer's shell: the run is the same on every machine.
+        env = app_env(database_url, secret)
+        migrate_as_deployed(env)
+        server = stack.enter_context(app_server(env, log_path=directory / "server.log"))
         # Tokens outlive the run, so no case fails for an expired token.
         auth_file = _write_auth_file(directory, secret, args.max_time * 2 + 600)
-        status = _schemathesis(base_url, auth_file, report, args, seed)
+        status = _schemathesis(server.base_url, auth_file, report, args, seed)
         if status != 0:
-            _print_server_log_tail(server_log)
+            # A 500's traceback is in the server's log, not in Schemathesis's output.
+            print("\nLast lines of the server's log:\n" + server.log_tail(), file=sys.stderr)
         return status
-
-
-def _print_server_log_tail(log: Path) -> None:
-    # A 500's traceback is in the server's log, not in Schemathesis's output.
-    lines = log.read_text(errors="replace").splitlines()[-SERVER_LOG_TAIL_LINES:]
-    print("\nLast lines of the server's log:\n" + "\n".join(lines), file=sys.stderr)
 
 
 def _summary(report: Path, seed: int, budget: int, wall_time: float) -> str:
