@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, Request
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Result
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -173,6 +173,14 @@ class RequestDatabase:
         if self._connection is None:
             self._connection = await self._gate.connect()
         return await self._connection.execute(statement, parameters)
+
+    async def read_only(self) -> bool:
+        """Whether this connection's database refuses writes: a standby, e.g. the old primary after a
+        failover, or a database set read-only. One round trip, the cost of the `SELECT 1` it replaces."""
+        if self.dialect != "postgresql":
+            return False
+        result = await self.execute(text("SELECT current_setting('transaction_read_only') = 'on'"))
+        return bool(result.scalar_one())
 
     async def commit(self) -> None:
         if self._connection is not None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from fastapi import Response
-from sqlalchemy import text
 
 from generated import models
 from generated.interface import TaskApiHandler
 from impl.db import DatabaseDep, RequestDatabase
-from impl.errors import NotFound
+from impl.errors import NotFound, ServiceUnavailable
 from impl.tasks.cursor import Cursor, decode_cursor, encode_cursor, query_fingerprint
 from impl.tasks.mapping import editable_values, to_task
 from impl.tasks.repository import SORT_VALUE_TYPES, ListQuery, TaskRecord, TaskRepository
@@ -99,7 +98,9 @@ class TaskApi:
         return models.Health(status=models.Status.ok)
 
     async def get_readiness(self, *, response: Response) -> models.Health:
-        await self._database.execute(text("SELECT 1"))
+        # Ready means able to take writes, which a standby (an old primary after a failover) is not.
+        if await self._database.read_only():
+            raise ServiceUnavailable("The database is read-only; retry later.")
         return models.Health(status=models.Status.ok)
 
 
