@@ -20,6 +20,7 @@ from impl.auth.verified_tokens import VerifiedTokens
 from impl.db import create_engine, create_gate
 from impl.errors import install_error_handlers
 from impl.settings import Settings
+from impl.shutdown import DrainingReadiness, ShutdownDrain
 from impl.tasks.handler import task_api
 
 
@@ -29,9 +30,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = time.monotoni
     engine = create_engine(settings)
     verifier = TokenVerifier.from_settings(settings, clock=clock)
 
+    drain = ShutdownDrain(settings.shutdown_drain_seconds)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
+        with drain.on_sigterm():
+            yield
         await verifier.aclose()
         await engine.dispose()
 
@@ -54,6 +58,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = time.monotoni
     app.include_router(build_router(handler=task_api, current_user=current_user))
     install_error_handlers(app, settings.retry_after_seconds)
     _serve_contract(app)
+    app.add_middleware(DrainingReadiness, drain=drain, retry_after_seconds=settings.retry_after_seconds)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
