@@ -27,7 +27,7 @@ GRACEFUL_SHUTDOWN_LINE = "Waiting for connections to close"
 
 @dataclass
 class Server:
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[bytes]
     port: int
     log: list[str] = field(default_factory=list)
 
@@ -54,15 +54,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = free_port()
     command = [sys.executable, "-m", "impl.serve", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--workers", "2"]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     running = Server(process, port)
 
     def read_log() -> None:
         # Keeps the pipe drained, and lets the test see when uvicorn starts its graceful shutdown.
         assert process.stderr is not None
-        running.log.extend(process.stderr)
+        running.log.extend(line.decode(errors="replace") for line in process.stderr)
 
     threading.Thread(target=read_log, daemon=True).start()
     try:
