@@ -54,6 +54,9 @@ def _is_unavailable_here(error: BaseException) -> bool:
     if isinstance(error, (PoolTimeoutError, InvalidatePoolError, OSError, TimeoutError)):
         # OSError covers ConnectionRefusedError, ConnectionResetError and unreachable hosts.
         return True
+    if isinstance(error, asyncpg.TargetServerAttributeNotMatched):
+        # A multi-host URL with target_session_attrs=read-write found only standbys: mid-failover.
+        return True
     if isinstance(error, asyncpg.PostgresError):
         return _unavailable_sqlstate(error)
     if isinstance(error, asyncpg.InterfaceError):

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from impl.app import create_app
+from impl.db_url import parse_database_url
 from tests.conftest import IN_CI, settings_for
 from tests.pg_cluster import (
     Cluster,
@@ -260,3 +261,33 @@ def neon_proxy_waking_compute() -> Iterator[int]:
 async def test_neon_compute_waking_up_is_503(neon_proxy_waking_compute: int) -> None:
     async with api(f"postgresql://neon@127.0.0.1:{neon_proxy_waking_compute}/neondb") as client:
         await assert_every_operation_unavailable(client)
+
+
+async def test_multi_host_url_with_only_standbys_left_is_503(template: Path) -> None:
+    # Mid-failover: the old primary refuses connections, the other node does not take writes yet.
+    with throwaway_cluster(template, default_transaction_read_only=True) as standby:
+        standby.start()
+        hosts = f"127.0.0.1:{_port()},127.0.0.1:{standby.port}"
+        url = f"postgresql://postgres@{hosts}/postgres?target_session_attrs=read-write"
+        async with api(url) as client:
+            await assert_every_operation_unavailable(client)
+
+
+async def test_multi_host_url_reaches_the_writable_node(template: Path) -> None:
+    with (
+        throwaway_cluster(template, default_transaction_read_only=True) as standby,
+        throwaway_cluster(template) as primary,
+    ):
+        standby.start()
+        primary.start()
+        hosts = f"127.0.0.1:{standby.port},127.0.0.1:{primary.port}"
+        url = f"postgresql://postgres@{hosts}/postgres?target_session_attrs=read-write"
+        async with api(url) as client:
+            assert (await call(client, "POST", TASKS)).status_code == 201
+            assert (await call(client, "GET", "/readyz")).status_code == 200
+
+
+def test_libpq_multi_host_url_becomes_asyncpg_hosts() -> None:
+    url = parse_database_url("postgresql://u:p@h1:5432,h2:5433/todo?target_session_attrs=read-write").url
+    assert (url.drivername, url.host, url.database) == ("postgresql+asyncpg", None, "todo")
+    assert url.query == {"host": ("h1:5432", "h2:5433"), "target_session_attrs": "read-write"}
