@@ -50,6 +50,9 @@ MONITOR_SETTINGS = {
     "pgautofailover.health_check_max_retries": 1,
     "pgautofailover.health_check_retry_delay": 500,
     "pgautofailover.node_considered_unhealthy_timeout": 2000,
+    # How long the monitor waits for an unreachable primary to demote itself before promoting the
+    # standby (default 30 s, against split brain). Here the primary is known dead, so 2 s.
+    "pgautofailover.primary_demote_timeout": 2000,
 }
 
 
@@ -323,13 +326,15 @@ class Formation:
         }
 
     def pg_autoctl(self, *arguments: str, run: bool) -> subprocess.Popen[bytes] | None:
-        command = ["pg_autoctl", *arguments, "--hostname", "127.0.0.1", "--auth", "trust", "--no-ssl"]
+        command = ["pg_autoctl", *arguments]
+        if arguments[0] == "create":
+            command += ["--hostname", "127.0.0.1", "--auth", "trust", "--no-ssl"]
         log = (self.scratch / f"{arguments[0]}-{arguments[1]}-{len(self.keepers)}.log").open("ab")
         if not run:
             subprocess.run(command, env=self.env(), stdout=log, stderr=log, check=True, **as_service_user())  # type: ignore[call-overload]
             return None
         keeper: subprocess.Popen[bytes] = subprocess.Popen(  # type: ignore[call-overload]
-            [*command, "--run"],
+            [*command, "--run"] if arguments[0] == "create" else command,
             env=self.env(),
             stdout=log,
             stderr=log,
@@ -478,8 +483,8 @@ async def main() -> int:
         for scenario, directory in ((single_node_scenarios, single), (failover_scenario, formation)):
             try:
                 await scenario(directory, outcomes)
-            except Violation as exc:
-                failures.append(str(exc))
+            except Exception as exc:  # any failure is reported, after the other scenarios ran
+                failures.append(f"{scenario.__name__}: {type(exc).__name__}: {exc}")
     for outcome in outcomes:
         print(outcome.line(), flush=True)
         failures += [f"{outcome.name}: {problem}" for problem in outcome.violations()]
