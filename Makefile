@@ -64,3 +64,4 @@ test: install
 include mk/client.mk
 include mk/fuzz.mk
 include mk/bench.mk
+include mk/chaos.mk

@@ -21,6 +21,7 @@ from impl.errors import install_error_handlers
 from impl.health import health_probes
 from impl.policies import install_request_policies
 from impl.settings import Settings
+from impl.shutdown import ShutdownDrain
 from impl.tasks.cursor import CursorCodec
 from impl.tasks.handler import task_handler
 
@@ -31,9 +32,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = time.monotoni
     engine = create_engine(settings)
     verifier = TokenVerifier.from_settings(settings, clock=clock)
 
+    drain = ShutdownDrain(settings.shutdown_drain_seconds)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
+        with drain.on_sigterm():
+            yield
         await verifier.aclose()
         await engine.dispose()
 
@@ -49,6 +53,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = time.monotoni
     app.state.settings = settings
     app.state.engine = engine
     app.state.gate = create_gate(engine, settings)
+    app.state.drain = drain
     app.state.cursors = CursorCodec(settings.cursor_key)
     # Remembered no longer than the JWKS cache trusts its keys, so a withdrawn key stops working.
     app.state.tokens = VerifiedTokens(

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, Request
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Result
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -26,6 +26,11 @@ from sqlalchemy.sql import Executable
 from impl.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 5
+# Whether the connected database refuses writes, asked in each dialect's own words.
+READ_ONLY_QUERIES = {
+    "postgresql": "SELECT current_setting('transaction_read_only') = 'on'",
+    "sqlite": "PRAGMA query_only",
+}
 SQLITE_POOL_CAPACITY = 15
 
 
@@ -183,6 +188,12 @@ class RequestDatabase:
         if self._connection is None:
             self._connection = await self._gate.connect()
         return await self._connection.execute(statement, parameters)
+
+    async def read_only(self) -> bool:
+        """Whether this connection's database refuses writes: a standby, e.g. the old primary after a
+        failover, or a database set read-only. One round trip, the cost of the `SELECT 1` it replaces."""
+        question = READ_ONLY_QUERIES.get(self.dialect, READ_ONLY_QUERIES["postgresql"])
+        return bool((await self.execute(text(question))).scalar_one())
 
     async def commit(self) -> None:
         if self._connection is not None:

@@ -1,9 +1,21 @@
-"""DATABASE_URL as users paste it (Neon, Heroku-style, explicit driver) to an async SQLAlchemy URL."""
+"""DATABASE_URL as users paste it (Neon, Heroku-style, explicit driver) to an async SQLAlchemy URL.
+
+A highly available PostgreSQL (e.g. pg_auto_failover, Patroni) is reached through every node, in
+libpq's multi-host form, so that the pool reconnects to whichever node is the primary after a failover:
+
+    postgresql://user:password@node1:5432,node2:5432/todo?target_session_attrs=read-write
+
+(SQLAlchemy's own spelling `postgresql://user:password@/todo?host=node1:5432&host=node2:5432&…` works
+too.) asyncpg tries the hosts in order and keeps the first that accepts writes; while none does, mid
+failover, requests get a 503 with Retry-After. Neon fails over behind its single endpoint host, so a
+Neon URL stays single-host.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from sqlalchemy.engine import URL, make_url
 
@@ -27,8 +39,18 @@ class DatabaseUrl:
         return "-pooler." in (self.url.host or "")
 
 
+def _hosts_as_query(raw: str) -> str:
+    """libpq's `@h1:5432,h2:5433/db` as SQLAlchemy's `@/db?host=h1:5432&host=h2:5433`."""
+    parts = urlsplit(raw)
+    userinfo, at, hosts = parts.netloc.rpartition("@")
+    if "," not in hosts:
+        return raw
+    query = "&".join(filter(None, [urlencode([("host", host) for host in hosts.split(",")]), parts.query]))
+    return urlunsplit((parts.scheme, userinfo + at, parts.path, query, parts.fragment))
+
+
 def parse_database_url(raw: str) -> DatabaseUrl:
-    url = make_url(raw.strip())
+    url = make_url(_hosts_as_query(raw.strip()))
     backend = "postgresql" if url.get_backend_name() in ("postgres", "postgresql") else url.get_backend_name()
     if backend not in ASYNC_DRIVERS:
         raise ValueError(f"unsupported database {backend!r}: use PostgreSQL or SQLite")

@@ -9,13 +9,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 
 from impl.contract import CONTRACT
+from impl.db_errors import is_database_unavailable
 from kit.paths import AllowTable
 from kit.problems import FieldError, Problem, problem_response
 
@@ -55,6 +57,10 @@ def _parameter_errors(exc: RequestValidationError) -> list[FieldError]:
     return [FieldError("/".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]
 
 
+# What a database fault can surface as; OSError includes TimeoutError and refused connections.
+DATABASE_ERRORS = (DBAPIError, PoolTimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
 def install_error_handlers(app: FastAPI, retry_after_seconds: int) -> None:
     unavailable_headers = {"Retry-After": str(retry_after_seconds)}
 
@@ -87,18 +93,18 @@ def install_error_handlers(app: FastAPI, retry_after_seconds: int) -> None:
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(RequestValidationError, on_invalid_parameters)
     app.add_exception_handler(HTTPException, on_http_exception)
-    for unavailable in (OperationalError, InterfaceError, PoolTimeoutError, OSError, TimeoutError):
-        app.add_exception_handler(unavailable, on_database_unavailable)
-    app.add_exception_handler(DBAPIError, on_dbapi_error(on_database_unavailable, on_unexpected))
+    # Every error a database can raise goes through one classification (impl/db_errors.py).
+    classify = on_dbapi_error(on_database_unavailable, on_unexpected)
+    for database_error in DATABASE_ERRORS:
+        app.add_exception_handler(database_error, classify)
     app.add_exception_handler(Exception, on_unexpected)
 
 
 def on_dbapi_error(unavailable: Any, unexpected: Any) -> Any:
-    """A lost connection is the database being unavailable; any other driver error is a bug."""
+    """The database not being there right now is a 503; any other database error is a bug, a 500."""
 
     async def handle(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, DBAPIError)
-        handler = unavailable if exc.connection_invalidated else unexpected
+        handler = unavailable if is_database_unavailable(exc) else unexpected
         response: Response = await handler(request, exc)
         return response
 

@@ -1,28 +1,35 @@
-"""The health probes (contract tag `health`): liveness answers from the process, readiness asks the
-database."""
+"""The health probes (contract tag `health`): liveness answers from the process; readiness says whether
+this instance should get traffic: not while it shuts down, and only with a writable database."""
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from fastapi import Request
 
 from generated import models
 from generated.interface import HealthHandler
 from impl.db import DatabaseDep, RequestDatabase
+from impl.errors import ServiceUnavailable
+from impl.shutdown import ShutdownDrain
 
 OK = models.Health(status=models.Status.ok)
 
 
 class HealthProbes:
-    def __init__(self, database: RequestDatabase) -> None:
+    def __init__(self, database: RequestDatabase, drain: ShutdownDrain) -> None:
         self._database = database
+        self._drain = drain
 
     async def get_health(self) -> models.Health:
         return OK
 
     async def get_readiness(self) -> models.Health:
-        await self._database.execute(text("SELECT 1"))
+        if self._drain.draining:
+            raise ServiceUnavailable("The server is shutting down.")
+        # Ready means able to take writes, which a standby (an old primary after a failover) is not.
+        if await self._database.read_only():
+            raise ServiceUnavailable("The database is read-only; retry later.")
         return OK
 
 
-async def health_probes(database: DatabaseDep) -> HealthHandler:
-    return HealthProbes(database)
+async def health_probes(request: Request, database: DatabaseDep) -> HealthHandler:
+    return HealthProbes(database, request.app.state.drain)

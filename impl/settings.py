@@ -191,6 +191,9 @@ class Settings(ServerLimits):
     retry_after_seconds: Annotated[int, Field(ge=0)] = 1
     # A pooled connection idle longer than this is pinged before use; busy ones skip the round trip.
     db_ping_after_idle_seconds: Annotated[float, Field(ge=0)] = 10.0
+    # On SIGTERM, /readyz answers 503 this long while requests are still served, so load balancers stop
+    # sending new connections before the server stops accepting them (impl/shutdown.py).
+    shutdown_drain_seconds: Annotated[float, Field(ge=0)] = 5.0
     # Prepared statements cached per connection; None: 0 behind a transaction-mode pooler (PgBouncer,
     # Neon's "-pooler" endpoints), where a statement prepared on one server connection is gone on the next.
     db_statement_cache_size: Annotated[int | None, Field(ge=0)] = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -79,6 +80,7 @@ class ServerProcess:
         log_path: Path | None = None,
         startup_deadline_seconds: float = STARTUP_DEADLINE_SECONDS,
         stop_timeout_seconds: float = STOP_TIMEOUT_SECONDS,
+        own_process_group: bool = False,
     ) -> None:
         self.command = list(command)
         self.base_url = base_url
@@ -88,14 +90,14 @@ class ServerProcess:
         self._log_path = log_path
         self._startup_deadline_seconds = startup_deadline_seconds
         self._stop_timeout_seconds = stop_timeout_seconds
+        # In a group of its own, a signal can reach the server and every worker it started at once.
+        self._own_process_group = own_process_group
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
     @property
     def pid(self) -> int:
-        if self._process is None:
-            raise RuntimeError("the server is not running")
-        return self._process.pid
+        return self._running().pid
 
     def start(self) -> None:
         """Starts the process and waits until it serves; raises ServerNotReady with the log's tail."""
@@ -110,6 +112,7 @@ class ServerProcess:
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            start_new_session=self._own_process_group,
         )
         try:
             self._wait_until_ready(self._process)
@@ -133,16 +136,42 @@ class ServerProcess:
         self._terminate()
         self._close_log()
 
+    def signal(self, signum: int, *, group: bool = False) -> None:
+        """Sends `signum` to the server, or with `group` to its whole process group."""
+        if group and not self._own_process_group:
+            raise RuntimeError("only a server started with own_process_group=True has a group of its own")
+        process = self._running()
+        if group:
+            os.killpg(process.pid, signum)
+        else:
+            process.send_signal(signum)
+
+    def exit_status(self) -> int | None:
+        """The exit status once the process has exited, else None."""
+        return self._running().poll()
+
+    def wait(self, timeout_seconds: float) -> int:
+        """Waits for the process to exit (raising subprocess.TimeoutExpired) and returns its status."""
+        return self._running().wait(timeout=timeout_seconds)
+
+    def _running(self) -> subprocess.Popen[bytes]:
+        if self._process is None:
+            raise RuntimeError("the server is not running")
+        return self._process
+
     def _terminate(self) -> None:
         """SIGTERM, then SIGKILL if it has not exited in time."""
         process, self._process = self._process, None
-        if process is None:
+        if process is None or process.poll() is not None:
             return
         process.terminate()
         try:
             process.wait(timeout=self._stop_timeout_seconds)
         except subprocess.TimeoutExpired:
-            process.kill()
+            if self._own_process_group:
+                os.killpg(process.pid, signal.SIGKILL)  # the workers too
+            else:
+                process.kill()
             process.wait()
 
     def _close_log(self) -> None:
