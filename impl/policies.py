@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware import Middleware
 
+from impl.ratelimit import RateLimitHeaders
 from impl.settings import Settings
 
 
@@ -24,6 +25,8 @@ def request_policies(settings: Settings) -> list[Middleware]:
     policies: list[Middleware] = []
     if settings.cors_origins:
         policies.append(Middleware(CORSMiddleware, **_cors_options(settings)))
+    # Refuses nothing itself: the limits are counted in current_user, this reports them.
+    policies.append(Middleware(RateLimitHeaders))
     return policies
 
 
@@ -32,7 +35,14 @@ def _cors_options(settings: Settings) -> dict[str, Any]:
         "allow_origins": settings.cors_origins,
         "allow_methods": ["GET", "POST", "PUT", "PATCH", "DELETE"],
         "allow_headers": ["Authorization", "Content-Type"],
-        "expose_headers": ["Link", "Location", "Retry-After", "WWW-Authenticate"],
+        "expose_headers": [
+            "Link",
+            "Location",
+            "Retry-After",
+            "WWW-Authenticate",
+            "RateLimit",
+            "RateLimit-Policy",
+        ],
     }
 
 

@@ -23,6 +23,13 @@ from tests.support import (
 )
 
 BACKENDS = ["sqlite", "postgresql"]
+# The suite shares one app, one client address and many users: limits far beyond what it sends, so
+# only tests/test_ratelimit.py, which sets its own, ever meets one.
+UNTRIPPABLE_LIMITS: dict[str, object] = {
+    "rate_limit_per_user": "1000000/minute",
+    "rate_limit_writes_per_user": "1000000/minute",
+    "rate_limit_failed_auth_per_address": "1000000/minute",
+}
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
@@ -31,6 +38,7 @@ def settings_for(database_url: str, **overrides: object) -> Settings:
         "app_env": "production",
         "database_url": database_url,
         "better_auth_secret": TEST_SECRET,
+        **UNTRIPPABLE_LIMITS,
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
