@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.live_server import free_port, wait_until_serving
+from tests.live_server import UNTRIPPABLE_RATE_LIMITS_ENV, free_port, wait_until_serving
 from tests.support import ROOT, TEST_SECRET, auth, sign_token
 
 STARTUP_DEADLINE_SECONDS = 30
@@ -25,6 +25,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "APP_ENV": "production",
         "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
         "BETTER_AUTH_SECRET": TEST_SECRET,
+        **UNTRIPPABLE_RATE_LIMITS_ENV,
     }
     subprocess.run(
         [sys.executable, "-m", "alembic", "upgrade", "head"],

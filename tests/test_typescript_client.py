@@ -26,7 +26,7 @@ from typing import IO, NoReturn
 import jwt
 import pytest
 
-from tests.live_server import ServerNotReady, free_port, wait_until_serving
+from tests.live_server import UNTRIPPABLE_RATE_LIMITS_ENV, ServerNotReady, free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENT_DIR = ROOT / "clients" / "typescript"
@@ -143,6 +143,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "APP_ENV": "production",
         "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
         "BETTER_AUTH_SECRET": secret,
+        **UNTRIPPABLE_RATE_LIMITS_ENV,
     }
     _run([sys.executable, "-m", "alembic", "upgrade", "head"], env=env, cwd=ROOT)
     port = free_port()

@@ -26,7 +26,7 @@ from datetime import timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from tests.live_server import free_port, wait_until_serving
+from tests.live_server import UNTRIPPABLE_RATE_LIMITS_ENV, free_port, wait_until_serving
 from tests.support import (
     ROOT,
     create_postgres_database,
@@ -69,6 +69,8 @@ def _server_env(database_url: str, secret: str) -> dict[str, str]:
         "APP_ENV": "production",
         "DATABASE_URL": database_url,
         "BETTER_AUTH_SECRET": secret,
+        # Schemathesis sends thousands of requests, many with bad tokens, from one address.
+        **UNTRIPPABLE_RATE_LIMITS_ENV,
     }
 
 

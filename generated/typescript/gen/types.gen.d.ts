@@ -145,7 +145,9 @@ export type ListTasksErrors = {
      */
     400: Problem;
     /**
-     * Missing, malformed, expired or badly signed bearer token.
+     * Missing, malformed, expired or badly signed bearer token. Each one counts against the client
+     * address's `"address"` limit (see `RateLimit`).
+     *
      */
     401: Problem;
     /**
@@ -156,6 +158,13 @@ export type ListTasksErrors = {
      * The `Accept` header rules out `application/json`, the only representation; nothing was changed.
      */
     406: Problem;
+    /**
+     * A rate limit is spent (`RateLimit` shows `r=0` for it); nothing was changed. Retry after
+     * `Retry-After` seconds. A client address that sent too many requests with a missing or invalid
+     * token is refused before its token is read.
+     *
+     */
+    429: Problem;
     /**
      * An unexpected error; no internals are disclosed.
      */
@@ -185,7 +194,9 @@ export type CreateTaskErrors = {
      */
     400: Problem;
     /**
-     * Missing, malformed, expired or badly signed bearer token.
+     * Missing, malformed, expired or badly signed bearer token. Each one counts against the client
+     * address's `"address"` limit (see `RateLimit`).
+     *
      */
     401: Problem;
     /**
@@ -193,9 +204,20 @@ export type CreateTaskErrors = {
      */
     406: Problem;
     /**
+     * The caller already keeps the most tasks one user may (10,000 by default); nothing was stored.
+     */
+    409: Problem;
+    /**
      * The request body is not `application/json`; nothing was changed.
      */
     415: Problem;
+    /**
+     * A rate limit is spent (`RateLimit` shows `r=0` for it); nothing was changed. Retry after
+     * `Retry-After` seconds. A client address that sent too many requests with a missing or invalid
+     * token is refused before its token is read.
+     *
+     */
+    429: Problem;
     /**
      * An unexpected error; no internals are disclosed.
      */
@@ -230,13 +252,22 @@ export type DeleteTaskErrors = {
      */
     400: Problem;
     /**
-     * Missing, malformed, expired or badly signed bearer token.
+     * Missing, malformed, expired or badly signed bearer token. Each one counts against the client
+     * address's `"address"` limit (see `RateLimit`).
+     *
      */
     401: Problem;
     /**
      * No such task for this user.
      */
     404: Problem;
+    /**
+     * A rate limit is spent (`RateLimit` shows `r=0` for it); nothing was changed. Retry after
+     * `Retry-After` seconds. A client address that sent too many requests with a missing or invalid
+     * token is refused before its token is read.
+     *
+     */
+    429: Problem;
     /**
      * An unexpected error; no internals are disclosed.
      */
@@ -271,7 +302,9 @@ export type GetTaskErrors = {
      */
     400: Problem;
     /**
-     * Missing, malformed, expired or badly signed bearer token.
+     * Missing, malformed, expired or badly signed bearer token. Each one counts against the client
+     * address's `"address"` limit (see `RateLimit`).
+     *
      */
     401: Problem;
     /**
@@ -282,6 +315,13 @@ export type GetTaskErrors = {
      * The `Accept` header rules out `application/json`, the only representation; nothing was changed.
      */
     406: Problem;
+    /**
+     * A rate limit is spent (`RateLimit` shows `r=0` for it); nothing was changed. Retry after
+     * `Retry-After` seconds. A client address that sent too many requests with a missing or invalid
+     * token is refused before its token is read.
+     *
+     */
+    429: Problem;
     /**
      * An unexpected error; no internals are disclosed.
      */
@@ -316,7 +356,9 @@ export type PatchTaskErrors = {
      */
     400: Problem;
     /**
-     * Missing, malformed, expired or badly signed bearer token.
+     * Missing, malformed, expired or badly signed bearer token. Each one counts against the client
+     * address's `"address"` limit (see `RateLimit`).
+     *
      */
     401: Problem;
     /**
@@ -331,6 +373,13 @@ export type PatchTaskErrors = {
      * The request body is not `application/json`; nothing was changed.
      */
     415: Problem;
+    /**
+     * A rate limit is spent (`RateLimit` shows `r=0` for it); nothing was changed. Retry after
+     * `Retry-After` seconds. A client address that sent too many requests with a missing or invalid
+     * token is refused before its token is read.
+     *
+     */
+    429: Problem;
     /**
      * An unexpected error; no internals are disclosed.
      */
@@ -365,7 +414,9 @@ export type ReplaceTaskErrors = {
      */
     400: Problem;
     /**
-     * Missing, malformed, expired or badly signed bearer token.
+     * Missing, malformed, expired or badly signed bearer token. Each one counts against the client
+     * address's `"address"` limit (see `RateLimit`).
+     *
      */
     401: Problem;
     /**
@@ -380,6 +431,13 @@ export type ReplaceTaskErrors = {
      * The request body is not `application/json`; nothing was changed.
      */
     415: Problem;
+    /**
+     * A rate limit is spent (`RateLimit` shows `r=0` for it); nothing was changed. Retry after
+     * `Retry-After` seconds. A client address that sent too many requests with a missing or invalid
+     * token is refused before its token is read.
+     *
+     */
+    429: Problem;
     /**
      * An unexpected error; no internals are disclosed.
      */
@@ -414,7 +472,9 @@ export type CompleteTaskErrors = {
      */
     400: Problem;
     /**
-     * Missing, malformed, expired or badly signed bearer token.
+     * Missing, malformed, expired or badly signed bearer token. Each one counts against the client
+     * address's `"address"` limit (see `RateLimit`).
+     *
      */
     401: Problem;
     /**
@@ -429,6 +489,13 @@ export type CompleteTaskErrors = {
      * The request body is not `application/json`; nothing was changed.
      */
     415: Problem;
+    /**
+     * A rate limit is spent (`RateLimit` shows `r=0` for it); nothing was changed. Retry after
+     * `Retry-After` seconds. A client address that sent too many requests with a missing or invalid
+     * token is refused before its token is read.
+     *
+     */
+    429: Problem;
     /**
      * An unexpected error; no internals are disclosed.
      */
