@@ -29,7 +29,7 @@ Dependency = Callable[[Request], Awaitable[str]]
 def _app(storage_url: str, secret: str) -> FastAPI:
     values: dict[str, Any] = {name.lower(): value for name, value in UNTRIPPABLE_RATE_LIMITS_ENV.items()}
     values |= {"better_auth_secret": secret, "database_url": "sqlite+aiosqlite:///:memory:"}
-    return create_app(Settings(_env_file=None, rate_limit_storage_url=storage_url, **values))  # type: ignore[call-arg]
+    return create_app(Settings(_env_file=None, rate_limit_storage_url=storage_url, **values))
 
 
 async def _seconds_per_call(
