@@ -82,8 +82,10 @@ def _success(spec: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any]:
         returns = f"models.{_resolve(spec, schema)[0]}"
     # The representation the route produces, so it can refuse (406) an Accept header that rules it out.
     media_type = next(iter(content), None)
-    # Only an operation that documents response headers gets the `Response` to set them on.
-    sets_headers = bool(response.get("headers"))
+    # Only an operation that documents response headers gets the `Response` to set them on; headers
+    # marked `x-request-policy` are set by impl/policies.py around every handler, not by the handler.
+    headers = [_resolve(spec, header)[1] for header in response.get("headers", {}).values()]
+    sets_headers = any(not header.get("x-request-policy") for header in headers)
     return {"status": int(status), "returns": returns, "media_type": media_type, "sets_headers": sets_headers}
 
 

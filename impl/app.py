@@ -20,6 +20,7 @@ from impl.docs import swagger_ui_page
 from impl.errors import install_error_handlers
 from impl.health import health_probes
 from impl.policies import install_request_policies
+from impl.ratelimit import RateLimiter
 from impl.settings import Settings
 from impl.shutdown import ShutdownDrain
 from impl.tasks.cursor import CursorCodec
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = time.monotoni
     app.state.gate = create_gate(engine, settings)
     app.state.drain = drain
     app.state.cursors = CursorCodec(settings.cursor_key)
+    app.state.rate_limiter = RateLimiter.from_settings(settings)
     # Remembered no longer than the JWKS cache trusts its keys, so a withdrawn key stops working.
     app.state.tokens = VerifiedTokens(
         verifier, settings.jwt_leeway_seconds, max_age_seconds=settings.jwks_cache_ttl_seconds, clock=clock

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import orjson
@@ -194,6 +195,22 @@ class RequestDatabase:
         failover, or a database set read-only. One round trip, the cost of the `SELECT 1` it replaces."""
         question = READ_ONLY_QUERIES.get(self.dialect, READ_ONLY_QUERIES["postgresql"])
         return bool((await self.execute(text(question))).scalar_one())
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """The statements run inside commit together, as one READ COMMITTED transaction on PostgreSQL.
+
+        The engine runs PostgreSQL in autocommit (see above); the pool resets the connection's isolation
+        level when it is returned. SQLite already runs a request's statements in one transaction.
+        """
+        if self._connection is None:
+            self._connection = await self._gate.connect()
+        if self.dialect != "postgresql":
+            yield
+            return
+        await self._connection.execution_options(isolation_level="READ COMMITTED")
+        async with self._connection.begin():
+            yield
 
     async def commit(self) -> None:
         if self._connection is not None:

@@ -17,6 +17,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware import Middleware
 
 from impl.limits import BodyLimit, HeaderLimits, SecurityHeaders
+from impl.ratelimit import RateLimitHeaders
 from impl.settings import Settings
 
 
@@ -34,6 +35,8 @@ def request_policies(settings: Settings) -> list[Middleware]:
         )
     )
     policies.append(Middleware(BodyLimit, max_bytes=settings.max_body_bytes))
+    # Refuses nothing itself: the limits are counted in current_user, this reports them.
+    policies.append(Middleware(RateLimitHeaders))
     return policies
 
 
@@ -42,7 +45,14 @@ def _cors_options(settings: Settings) -> dict[str, Any]:
         "allow_origins": settings.cors_origins,
         "allow_methods": ["GET", "POST", "PUT", "PATCH", "DELETE"],
         "allow_headers": ["Authorization", "Content-Type"],
-        "expose_headers": ["Link", "Location", "Retry-After", "WWW-Authenticate"],
+        "expose_headers": [
+            "Link",
+            "Location",
+            "Retry-After",
+            "WWW-Authenticate",
+            "RateLimit",
+            "RateLimit-Policy",
+        ],
     }
 
 

@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Annotated, Literal
 from urllib.parse import SplitResult, urlsplit
 
+from limits import parse
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -39,6 +40,7 @@ LOOPBACK_HOSTNAMES = frozenset({"localhost"})
 DEFAULT_STATEMENT_CACHE_SIZE = 100
 # Derivation label of the cursor key: a key derived from BETTER_AUTH_SECRET is not the secret itself.
 CURSOR_KEY_LABEL = b"todo-api/list-cursor/v1"
+RATE_LIMIT_STORAGE_SCHEMES = frozenset({"memory", "redis", "rediss"})
 
 # The signing algorithms Better Auth's jwt plugin offers, plus their siblings of the same key types.
 AsymmetricAlgorithm = Literal[
@@ -207,6 +209,16 @@ class Settings(ServerLimits):
     # BETTER_AUTH_SECRET, or a random per-process key in development (cursors die with the process).
     cursor_secret: SecretStr | None = None
 
+    # Rate limits (impl/ratelimit.py), in the `limits` notation ("600/minute", "10 per second").
+    # memory:// counts per worker process; redis://host:6379 is shared by every worker and instance.
+    rate_limit_storage_url: str = "memory://"
+    rate_limit_storage_timeout_seconds: Annotated[float, Field(gt=0, le=10)] = 0.5
+    rate_limit_per_user: str = "600/minute"
+    rate_limit_writes_per_user: str = "120/minute"
+    rate_limit_failed_auth_per_address: str = "60/minute"
+    # Stored tasks per user: creating one more is a 409 (impl/tasks/repository.py).
+    max_tasks_per_user: Annotated[int, Field(ge=1)] = 10_000
+
     @field_validator("cors_origins", "jwt_algorithms", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
@@ -225,6 +237,29 @@ class Settings(ServerLimits):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @field_validator(
+        "rate_limit_per_user", "rate_limit_writes_per_user", "rate_limit_failed_auth_per_address"
+    )
+    @classmethod
+    def _rate(cls, value: str, info: ValidationInfo) -> str:
+        try:
+            amount = parse(value).amount
+        except ValueError:
+            amount = 0
+        if amount < 1:
+            name = (info.field_name or "").upper()
+            raise ValueError(f'{name} is not a rate of at least 1 such as "600/minute" or "10 per second"')
+        return value
+
+    @field_validator("rate_limit_storage_url")
+    @classmethod
+    def _rate_limit_storage(cls, value: str) -> str:
+        # Not quoted: a Redis URL may carry a password.
+        scheme = value.strip().removeprefix("async+").partition("://")[0].lower()
+        if scheme not in RATE_LIMIT_STORAGE_SCHEMES:
+            raise ValueError("RATE_LIMIT_STORAGE_URL must start with memory://, redis:// or rediss://")
+        return value.strip()
 
     @field_validator(
         "better_auth_secret", "better_auth_url", "jwt_jwks_url", "jwt_issuer", "jwt_audience", mode="before"

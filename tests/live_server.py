@@ -24,6 +24,13 @@ STOP_TIMEOUT_SECONDS = 10.0
 LOG_TAIL_LINES = 60
 # Variables that would quietly change the app under test if inherited from a developer's shell.
 APP_ENV_OVERRIDDEN = ("APP_ENV", "DATABASE_URL", "BETTER_AUTH_SECRET", "CORS_ORIGINS")
+# For servers whose clients all come from loopback and must never meet a rate limit by accident
+# (the suite, `make fuzz`); tests/test_ratelimit.py sets tight ones of its own.
+UNTRIPPABLE_RATE_LIMITS_ENV = {
+    "RATE_LIMIT_PER_USER": "1000000000/minute",
+    "RATE_LIMIT_WRITES_PER_USER": "1000000000/minute",
+    "RATE_LIMIT_FAILED_AUTH_PER_ADDRESS": "1000000000/minute",
+}
 
 
 class ServerNotReady(RuntimeError):
@@ -211,6 +218,7 @@ def app_env(database_url: str, secret: str, **extra: str) -> dict[str, str]:
         "APP_ENV": "production",
         "DATABASE_URL": database_url,
         "BETTER_AUTH_SECRET": secret,
+        **UNTRIPPABLE_RATE_LIMITS_ENV,
         **extra,
     }
 

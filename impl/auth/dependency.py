@@ -6,6 +6,7 @@ from fastapi import Request
 
 from impl.auth.verified_tokens import VerifiedTokens
 from impl.errors import Unauthorized
+from impl.ratelimit import limited_user
 
 # Better Auth's token carries the user object: 0.6 KB (EdDSA) to 0.9 KB (RS256) for an ordinary
 # user without an image URL, measured with tests/betterauth. 8 KiB leaves room for long names and
@@ -29,6 +30,10 @@ def bearer_token(request: Request) -> str:
     return token
 
 
-async def current_user(request: Request) -> str:
+async def verified_user(request: Request) -> str:
     tokens: VerifiedTokens = request.app.state.tokens
     return await tokens.user_id(bearer_token(request))
+
+
+# The token is verified once, inside the rate limits: a failing address is refused before parsing.
+current_user = limited_user(verified_user)

@@ -14,6 +14,7 @@ from impl.errors import NotFound
 from impl.tasks.cursor import Cursor, CursorCodec, query_fingerprint
 from impl.tasks.mapping import editable_values, to_task
 from impl.tasks.repository import SORT_VALUE_TYPES, ListQuery, TaskRecord, TaskRepository
+from kit.problems import Problem
 
 COMPLETED_FILTER = {
     models.StatusFilter.all: None,
@@ -28,10 +29,20 @@ def _found(row: TaskRecord | None) -> models.Task:
     return to_task(row)
 
 
+class TaskQuotaExceeded(Problem):
+    status = 409
+
+    def __init__(self, max_tasks: int) -> None:
+        super().__init__(
+            f"You already have {max_tasks} tasks, the most one user may keep; delete some to create more."
+        )
+
+
 class TaskHandler:
-    def __init__(self, database: RequestDatabase, cursors: CursorCodec) -> None:
+    def __init__(self, database: RequestDatabase, cursors: CursorCodec, max_tasks: int) -> None:
         self._database = database
         self._cursors = cursors
+        self._max_tasks = max_tasks
 
     def _tasks(self, user_id: str) -> TaskRepository:
         return TaskRepository(self._database, user_id)
@@ -67,7 +78,10 @@ class TaskHandler:
         return [to_task(row) for row in page]
 
     async def create_task(self, *, user_id: str, response: Response, body: models.TaskCreate) -> models.Task:
-        task = to_task(await self._tasks(user_id).create(editable_values(body)))
+        row = await self._tasks(user_id).create(editable_values(body), self._max_tasks)
+        if row is None:
+            raise TaskQuotaExceeded(self._max_tasks)
+        task = to_task(row)
         response.headers["Location"] = PATHS["getTask"].format(task_id=task.id)
         return task
 
@@ -97,4 +111,4 @@ class TaskHandler:
 # Async on purpose: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request
 # that also caps concurrency at the pool's 40 threads.
 async def task_handler(request: Request, database: DatabaseDep) -> TasksHandler:
-    return TaskHandler(database, request.app.state.cursors)
+    return TaskHandler(database, request.app.state.cursors, request.app.state.settings.max_tasks_per_user)

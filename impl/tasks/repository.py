@@ -6,6 +6,7 @@ call); lists are built per request from `owned_by()`. A repository cannot exist 
 
 from __future__ import annotations
 
+import functools
 import operator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,7 +14,9 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Insert,
     Row,
+    String,
     Table,
     and_,
     bindparam,
@@ -60,7 +63,30 @@ NULLABLE_SORT_KEYS = {"due_at"}
 _OWNED_TASK = and_(COLUMNS.user_id == bindparam("owner"), COLUMNS.id == bindparam("task_id"))
 SELECT_OWNED_TASK = select(TASKS).where(_OWNED_TASK)
 DELETE_OWNED_TASK = delete(TASKS).where(_OWNED_TASK).returning(COLUMNS.id)
-INSERT_TASK = insert(TASKS).returning(*COLUMNS)
+# pg_advisory_xact_lock(namespace, hashtext(user_id)): serialises one user's creates, not everyone's.
+TASK_QUOTA_LOCK_NAMESPACE = 0x7A5C
+LOCK_USER_TASK_QUOTA = select(
+    func.pg_advisory_xact_lock(TASK_QUOTA_LOCK_NAMESPACE, func.hashtext(bindparam("owner", type_=String())))
+)
+
+
+@functools.cache
+def _insert_within_quota(names: tuple[str, ...]) -> Insert:
+    """INSERT … SELECT the row's values WHERE the user owns fewer than `max_tasks` tasks, RETURNING it.
+
+    One statement: on SQLite it holds the database's write lock from the count to the insert. On
+    PostgreSQL a statement's snapshot is taken when it starts, so two concurrent ones would both count
+    the same total: the caller runs it after LOCK_USER_TASK_QUOTA, in the same transaction, so it
+    starts (and counts) only once the previous create of the same user has committed.
+    """
+    owned = (
+        select(func.count())
+        .select_from(TASKS)
+        .where(COLUMNS.user_id == bindparam("user_id"))
+        .scalar_subquery()
+    )
+    values = select(*(bindparam(name, type_=COLUMNS[name].type) for name in names))
+    return insert(TASKS).from_select(names, values.where(owned < bindparam("max_tasks"))).returning(*COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -107,11 +133,15 @@ class TaskRepository:
     def _owned_task(self, task_id: int) -> dict[str, Any]:
         return {"owner": self._user_id, "task_id": task_id}
 
-    async def create(self, values: dict[str, Any]) -> TaskRecord:
-        """One INSERT … RETURNING, the new row as stored."""
+    async def create(self, values: dict[str, Any], max_tasks: int) -> TaskRecord | None:
+        """The new row as stored, or None when the user already owns `max_tasks` tasks (nothing stored)."""
         at = now()
         row = {"completed": False, **values, "user_id": self._user_id, "created_at": at, "updated_at": at}
-        return (await self._database.execute(INSERT_TASK, row)).one()
+        statement = _insert_within_quota(tuple(row))
+        async with self._database.transaction():
+            if self._database.dialect == "postgresql":
+                await self._database.execute(LOCK_USER_TASK_QUOTA, {"owner": self._user_id})
+            return (await self._database.execute(statement, {**row, "max_tasks": max_tasks})).first()
 
     async def get(self, task_id: int) -> TaskRecord | None:
         return (await self._database.execute(SELECT_OWNED_TASK, self._owned_task(task_id))).first()

@@ -152,7 +152,9 @@ export type ListTasksErrors = {
      */
     400: Problem;
     /**
-     * Missing, malformed, oversized, expired or badly signed bearer token.
+     * Missing, malformed, oversized, expired or badly signed bearer token. Each one counts against
+     * the client address's `"address"` limit (see `RateLimit`).
+     *
      */
     401: Problem;
     /**
@@ -163,6 +165,13 @@ export type ListTasksErrors = {
      * The `Accept` header rules out `application/json`, the only representation; nothing was changed.
      */
     406: Problem;
+    /**
+     * A rate limit is spent (`RateLimit` shows `r=0` for it); nothing was changed. Retry after
+     * `Retry-After` seconds. A client address that sent too many requests with a missing or invalid
+     * token is refused before its token is read.
+     *
+     */
+    429: Problem;
     /**
      * An unexpected error; no internals are disclosed.
      */
@@ -192,13 +201,19 @@ export type CreateTaskErrors = {
      */
     400: Problem;
     /**
-     * Missing, malformed, oversized, expired or badly signed bearer token.
+     * Missing, malformed, oversized, expired or badly signed bearer token. Each one counts against
+     * the client address's `"address"` limit (see `RateLimit`).
+     *
      */
     401: Problem;
     /**
      * The `Accept` header rules out `application/json`, the only representation; nothing was changed.
      */
     406: Problem;
+    /**
+     * The caller already keeps the most tasks one user may (10,000 by default); nothing was stored.
+     */
+    409: Problem;
     /**
      * The request body exceeds the server's limit (64 KiB by default); nothing was read past it or changed.
      */
@@ -207,6 +222,13 @@ export type CreateTaskErrors = {
      * The request body is not `application/json`; nothing was changed.
      */
     415: Problem;
+    /**
+     * A rate limit is spent (`RateLimit` shows `r=0` for it); nothing was changed. Retry after
+     * `Retry-After` seconds. A client address that sent too many requests with a missing or invalid
+     * token is refused before its token is read.
+     *
+     */
+    429: Problem;
     /**
      * An unexpected error; no internals are disclosed.
      */
@@ -241,13 +263,22 @@ export type DeleteTaskErrors = {
      */
     400: Problem;
     /**
-     * Missing, malformed, oversized, expired or badly signed bearer token.
+     * Missing, malformed, oversized, expired or badly signed bearer token. Each one counts against
+     * the client address's `"address"` limit (see `RateLimit`).
+     *
      */
     401: Problem;
     /**
      * No such task for this user.
      */
     404: Problem;
+    /**
+     * A rate limit is spent (`RateLimit` shows `r=0` for it); nothing was changed. Retry after
+     * `Retry-After` seconds. A client address that sent too many requests with a missing or invalid
+     * token is refused before its token is read.
+     *
+     */
+    429: Problem;
     /**
      * An unexpected error; no internals are disclosed.
      */
@@ -282,7 +313,9 @@ export type GetTaskErrors = {
      */
     400: Problem;
     /**
-     * Missing, malformed, oversized, expired or badly signed bearer token.
+     * Missing, malformed, oversized, expired or badly signed bearer token. Each one counts against
+     * the client address's `"address"` limit (see `RateLimit`).
+     *
      */
     401: Problem;
     /**
@@ -293,6 +326,13 @@ export type GetTaskErrors = {
      * The `Accept` header rules out `application/json`, the only representation; nothing was changed.
      */
     406: Problem;
+    /**
+     * A rate limit is spent (`RateLimit` shows `r=0` for it); nothing was changed. Retry after
+     * `Retry-After` seconds. A client address that sent too many requests with a missing or invalid
+     * token is refused before its token is read.
+     *
+     */
+    429: Problem;
     /**
      * An unexpected error; no internals are disclosed.
      */
@@ -327,7 +367,9 @@ export type PatchTaskErrors = {
      */
     400: Problem;
     /**
-     * Missing, malformed, oversized, expired or badly signed bearer token.
+     * Missing, malformed, oversized, expired or badly signed bearer token. Each one counts against
+     * the client address's `"address"` limit (see `RateLimit`).
+     *
      */
     401: Problem;
     /**
@@ -346,6 +388,13 @@ export type PatchTaskErrors = {
      * The request body is not `application/json`; nothing was changed.
      */
     415: Problem;
+    /**
+     * A rate limit is spent (`RateLimit` shows `r=0` for it); nothing was changed. Retry after
+     * `Retry-After` seconds. A client address that sent too many requests with a missing or invalid
+     * token is refused before its token is read.
+     *
+     */
+    429: Problem;
     /**
      * An unexpected error; no internals are disclosed.
      */
@@ -380,7 +429,9 @@ export type ReplaceTaskErrors = {
      */
     400: Problem;
     /**
-     * Missing, malformed, oversized, expired or badly signed bearer token.
+     * Missing, malformed, oversized, expired or badly signed bearer token. Each one counts against
+     * the client address's `"address"` limit (see `RateLimit`).
+     *
      */
     401: Problem;
     /**
@@ -399,6 +450,13 @@ export type ReplaceTaskErrors = {
      * The request body is not `application/json`; nothing was changed.
      */
     415: Problem;
+    /**
+     * A rate limit is spent (`RateLimit` shows `r=0` for it); nothing was changed. Retry after
+     * `Retry-After` seconds. A client address that sent too many requests with a missing or invalid
+     * token is refused before its token is read.
+     *
+     */
+    429: Problem;
     /**
      * An unexpected error; no internals are disclosed.
      */
@@ -433,7 +491,9 @@ export type CompleteTaskErrors = {
      */
     400: Problem;
     /**
-     * Missing, malformed, oversized, expired or badly signed bearer token.
+     * Missing, malformed, oversized, expired or badly signed bearer token. Each one counts against
+     * the client address's `"address"` limit (see `RateLimit`).
+     *
      */
     401: Problem;
     /**
@@ -452,6 +512,13 @@ export type CompleteTaskErrors = {
      * The request body is not `application/json`; nothing was changed.
      */
     415: Problem;
+    /**
+     * A rate limit is spent (`RateLimit` shows `r=0` for it); nothing was changed. Retry after
+     * `Retry-After` seconds. A client address that sent too many requests with a missing or invalid
+     * token is refused before its token is read.
+     *
+     */
+    429: Problem;
     /**
      * An unexpected error; no internals are disclosed.
      */
