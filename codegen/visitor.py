@@ -23,6 +23,8 @@ CONSTRAINTS = {
     "pattern": "pattern",
 }
 PYTHON_TYPES = {"integer": "int", "string": "str", "boolean": "bool", "number": "float"}
+# A response of this media type is a stream the handler produces (kit.http.EventStream), not a model.
+EVENT_STREAM = "text/event-stream"
 
 
 def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
@@ -50,8 +52,14 @@ def _parameter(spec: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
     else:
         default, py_type = "None", f"{py_type} | None"
     constraints = {keyword: repr(schema[key]) for key, keyword in CONSTRAINTS.items() if key in schema}
+    # A header's name (`Last-Event-ID`) is not an identifier: the argument gets a Python name, the
+    # parameter keeps its HTTP name as the alias.
+    name = param["name"]
+    if not name.isidentifier():
+        constraints["alias"] = repr(name)
+        name = name.replace("-", "_").lower()
     return {
-        "name": param["name"],
+        "name": name,
         "location": param["in"].capitalize(),
         "type": py_type,
         "default": default,
@@ -82,9 +90,18 @@ def _success(spec: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any]:
         returns = f"models.{_resolve(spec, schema)[0]}"
     # The representation the route produces, so it can refuse (406) an Accept header that rules it out.
     media_type = next(iter(content), None)
+    streams = media_type == EVENT_STREAM
+    if streams:
+        returns = "EventStream"
     # Only an operation that documents response headers gets the `Response` to set them on.
     sets_headers = bool(response.get("headers"))
-    return {"status": int(status), "returns": returns, "media_type": media_type, "sets_headers": sets_headers}
+    return {
+        "status": int(status),
+        "returns": returns,
+        "media_type": media_type,
+        "sets_headers": sets_headers,
+        "streams": streams,
+    }
 
 
 def _class_name(tag: str) -> str:

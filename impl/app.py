@@ -21,6 +21,8 @@ from impl.errors import install_error_handlers
 from impl.health import health_probes
 from impl.policies import install_request_policies
 from impl.settings import Settings
+from impl.sync.handler import sync_handler
+from impl.sync.service import SyncService
 from impl.tasks.handler import task_handler
 
 
@@ -29,10 +31,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = time.monotoni
     settings = settings or Settings()
     engine = create_engine(settings)
     verifier = TokenVerifier.from_settings(settings, clock=clock)
+    sync = SyncService(settings, engine)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with sync.running():
+            yield
         await verifier.aclose()
         await engine.dispose()
 
@@ -48,12 +52,21 @@ def create_app(settings: Settings | None = None, *, clock: Clock = time.monotoni
     app.state.settings = settings
     app.state.engine = engine
     app.state.gate = create_gate(engine, settings)
+    app.state.sync = sync
+    # On SQLite, committed changes are announced to the streams in-process (impl/db.py).
+    app.state.announcer = sync.bus if sync.listener is None else None
     # Remembered no longer than the JWKS cache trusts its keys, so a withdrawn key stops working.
     app.state.tokens = VerifiedTokens(
         verifier, settings.jwt_leeway_seconds, max_age_seconds=settings.jwks_cache_ttl_seconds, clock=clock
     )
     app.include_router(
-        build_router(contract=CONTRACT, tasks=task_handler, health=health_probes, current_user=current_user)
+        build_router(
+            contract=CONTRACT,
+            tasks=task_handler,
+            sync=sync_handler,
+            health=health_probes,
+            current_user=current_user,
+        )
     )
     install_error_handlers(app, settings.retry_after_seconds)
     install_request_policies(app, settings)
