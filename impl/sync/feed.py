@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, and_, literal, null, select, tuple_, union_all
+from sqlalchemy import BigInteger, Table, and_, cast, literal, null, select, tuple_, union_all
 from sqlalchemy.sql import Select
-from sqlalchemy.sql.expression import type_coerce
 
 from impl.db import RequestDatabase
 from impl.sync.sequence import SEQUENCES, TASKS, TOMBSTONES
@@ -26,7 +25,7 @@ CHANGE_COLUMNS = 4
 def _after(table: Table, id_column: str, user_id: str, after: Position) -> Any:
     return and_(
         table.c.user_id == user_id,
-        tuple_(table.c.change_seq, table.c[id_column]) > tuple_(after.seq, after.task_id),
+        tuple_(table.c.change_seq, table.c[id_column]) > tuple_(literal(after.seq, BigInteger), literal(after.task_id, BigInteger)),
     )
 
 
@@ -37,7 +36,7 @@ def changes_statement(user_id: str, after: Position, limit: int) -> Select[Any]:
             literal(TASK).label("kind"),
             TASKS.c.change_seq.label("seq"),
             TASKS.c.id.label("task_id"),
-            type_coerce(null(), UTCDateTime).label("deleted_at"),
+            cast(null(), UTCDateTime).label("deleted_at"),
         )
         .where(_after(TASKS, "id", user_id, after))
         .order_by(TASKS.c.change_seq, TASKS.c.id)

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from kit.problems import FieldError, Problem
 
-# seq, task id, issued at (Unix seconds): big-endian unsigned 64-bit integers.
-_PAYLOAD = struct.Struct(">QQQ")
+# seq and task id (unsigned 64-bit), issued at (Unix seconds, unsigned 32-bit), big-endian.
+_PAYLOAD = struct.Struct(">QQI")
 _MAC_BYTES = 16
 TOKEN_BYTES = _PAYLOAD.size + _MAC_BYTES
 
@@ -60,7 +60,7 @@ class SyncTokens:
 
     def issue(self, user_id: str, position: Position) -> str:
         payload = _PAYLOAD.pack(position.seq, position.task_id, int(self._clock()))
-        return base64.urlsafe_b64encode(payload + self._mac(user_id, payload)).rstrip(b"=").decode()
+        return _encode(payload + self._mac(user_id, payload))
 
     def read(self, user_id: str, token: str) -> Position:
         """The position `token` stands at, or ResyncRequired."""
@@ -68,6 +68,9 @@ class SyncTokens:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         except (binascii.Error, ValueError):
             raise ResyncRequired() from None
+        # Base64 decoding ignores unused trailing bits: only the one spelling issued is accepted.
+        if _encode(raw) != token:
+            raise ResyncRequired()
         payload, mac = raw[: _PAYLOAD.size], raw[_PAYLOAD.size :]
         if len(raw) != TOKEN_BYTES or not hmac.compare_digest(mac, self._mac(user_id, payload)):
             raise ResyncRequired()
@@ -75,3 +78,7 @@ class SyncTokens:
         if issued_at < self._clock() - self._retention:
             raise ResyncRequired()
         return Position(seq, task_id)
+
+
+def _encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
