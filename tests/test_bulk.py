@@ -54,7 +54,10 @@ async def test_deleting_a_set_leaves_a_tombstone_for_each(user_a: httpx.AsyncCli
     response = await user_a.post(BULK, json={"action": "delete", "ids": [ids[0], ids[2], ids[2] + 999]})
     assert [r["status"] for r in response.json()["results"]] == ["deleted", "deleted", "not_found"]
     page = (await user_a.get("/api/tasks/changes", params={"since": replica.token})).json()
-    assert sorted((c["kind"], c["id"]) for c in page["changes"]) == [("tombstone", ids[0]), ("tombstone", ids[2])]
+    assert sorted((c["kind"], c["id"]) for c in page["changes"]) == [
+        ("tombstone", ids[0]),
+        ("tombstone", ids[2]),
+    ]
     replica.apply(page)
     assert replica.tasks == await all_tasks(user_a)
 
@@ -70,7 +73,9 @@ async def test_a_bulk_change_split_across_pages_is_delivered_once(user_a: httpx.
     assert replica.tasks == await all_tasks(user_a)
 
 
-async def test_clearing_completed_tasks_deletes_only_those(user_a: httpx.AsyncClient, user_b: httpx.AsyncClient) -> None:
+async def test_clearing_completed_tasks_deletes_only_those(
+    user_a: httpx.AsyncClient, user_b: httpx.AsyncClient
+) -> None:
     done, pending = await _ids(user_a, "done", "pending")
     (others,) = await _ids(user_b, "other's done")
     await user_a.patch(f"/api/tasks/{done}/complete")

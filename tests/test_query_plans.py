@@ -107,7 +107,9 @@ async def test_a_single_task_is_found_by_its_primary_key(database: RequestDataba
     assert await _indexes_used(database, statement) == {"tasks_pkey"}
 
 
-@pytest.mark.parametrize("after", [INITIAL, Position(USER_TASKS // 2, USER_TASKS // 2)], ids=["initial", "since"])
+@pytest.mark.parametrize(
+    "after", [INITIAL, Position(USER_TASKS // 2, USER_TASKS // 2)], ids=["initial", "since"]
+)
 async def test_the_change_feed_reads_its_indexes(database: RequestDatabase, after: Position) -> None:
     statement = changes_statement(USER, after, 101)
     assert await _indexes_used(database, statement) >= {"ix_tasks_user_change", "ix_tombstones_user_change"}

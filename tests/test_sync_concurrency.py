@@ -38,7 +38,9 @@ async def _write(client: httpx.AsyncClient, ids: list[int], rng: random.Random) 
             await client.patch(f"/api/tasks/{task_id}/complete")
         elif choice < 0.9:
             sample = rng.sample(ids, min(3, len(ids)))
-            await client.post("/api/tasks/bulk", json={"action": rng.choice(["complete", "reopen"]), "ids": sample})
+            await client.post(
+                "/api/tasks/bulk", json={"action": rng.choice(["complete", "reopen"]), "ids": sample}
+            )
         else:
             await client.delete(f"/api/tasks/{task_id}")
 

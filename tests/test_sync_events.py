@@ -26,11 +26,14 @@ EVENTS = "/api/tasks/events"
 async def serving(app: FastAPI) -> AsyncIterator[str]:
     """`app` (its lifespan already running) served over TCP on a free loopback port."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    )
     task = asyncio.create_task(server.serve())
     try:
         async with asyncio.timeout(10):
-            while not server.started:
+            # uvicorn offers a flag, not an event, for "listening": polled, bounded by the timeout.
+            while not server.started:  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -80,7 +83,9 @@ async def test_a_stream_starts_at_the_current_position_and_announces_each_change
         assert second.id == str(second.data["seq"])
 
 
-async def test_another_users_changes_are_not_announced(base_url: str, user_id_factory: Callable[[], str]) -> None:
+async def test_another_users_changes_are_not_announced(
+    base_url: str, user_id_factory: Callable[[], str]
+) -> None:
     me, other = user_id_factory(), user_id_factory()
     async with stream(base_url, me) as events:
         assert await events.next() is not None
@@ -163,7 +168,11 @@ async def test_heartbeats_keep_an_idle_stream_alive_until_its_maximum_duration(
 ) -> None:
     settings = settings_for(database_url, sync_heartbeat_seconds=0.05, sync_stream_max_seconds=1)
     app = create_app(settings)
-    async with app.router.lifespan_context(app), serving(app) as url, stream(url, user_id_factory()) as events:
+    async with (
+        app.router.lifespan_context(app),
+        serving(app) as url,
+        stream(url, user_id_factory()) as events,
+    ):
         assert await events.next() is not None
         assert await events.next_comment() == ": heartbeat"
         assert await events.next() is None, "the stream ends after its maximum duration"

@@ -57,13 +57,17 @@ async def test_an_incremental_sync_sees_changes_in_order_and_deletions_as_tombst
     assert (await user_a.delete(f"/api/tasks/{doomed['id']}")).status_code == 204
     page = (await user_a.get(FEED, params={"since": replica.token})).json()
 
-    assert [(c["kind"], c["id"]) for c in page["changes"]] == [("task", kept["id"]), ("tombstone", doomed["id"])]
+    assert [(c["kind"], c["id"]) for c in page["changes"]] == [
+        ("task", kept["id"]),
+        ("tombstone", doomed["id"]),
+    ]
     assert page["changes"][0]["task"]["title"] == "renamed"
     tombstone = page["changes"][1]
     assert tombstone["task"] is None
     assert datetime.fromisoformat(tombstone["deleted_at"]) <= datetime.now(UTC)
     seqs = [c["seq"] for c in page["changes"]]
-    assert seqs == sorted(seqs) and len(set(seqs)) == 2
+    assert seqs == sorted(seqs)
+    assert len(set(seqs)) == 2
     replica.apply(page)
     assert replica.tasks == await all_tasks(user_a)
     # A tombstone is only a feed entry: the task is gone everywhere else.
@@ -80,7 +84,9 @@ async def test_a_write_that_changes_nothing_adds_nothing_to_the_feed(user_a: htt
     assert (await user_a.get(FEED, params={"since": replica.token})).json()["changes"] == []
 
 
-async def test_another_users_changes_never_appear(user_a: httpx.AsyncClient, user_b: httpx.AsyncClient) -> None:
+async def test_another_users_changes_never_appear(
+    user_a: httpx.AsyncClient, user_b: httpx.AsyncClient
+) -> None:
     await _create(user_a, "mine")
     others = await _create(user_b, "theirs")
     await user_b.delete(f"/api/tasks/{others['id']}")
@@ -155,7 +161,9 @@ async def test_purged_tombstones_send_holders_of_older_tokens_to_resync(
     assert all(c["id"] != task["id"] for c in full["changes"])
 
 
-async def test_tombstones_within_the_retention_are_kept_by_a_purge(app: FastAPI, user_a: httpx.AsyncClient) -> None:
+async def test_tombstones_within_the_retention_are_kept_by_a_purge(
+    app: FastAPI, user_a: httpx.AsyncClient
+) -> None:
     task = await _create(user_a, "recent")
     token = (await user_a.get(FEED)).json()["next"]
     await user_a.delete(f"/api/tasks/{task['id']}")

@@ -25,7 +25,8 @@ CHANGE_COLUMNS = 4
 def _after(table: Table, id_column: str, user_id: str, after: Position) -> Any:
     return and_(
         table.c.user_id == user_id,
-        tuple_(table.c.change_seq, table.c[id_column]) > tuple_(literal(after.seq, BigInteger), literal(after.task_id, BigInteger)),
+        tuple_(table.c.change_seq, table.c[id_column])
+        > tuple_(literal(after.seq, BigInteger), literal(after.task_id, BigInteger)),
     )
 
 

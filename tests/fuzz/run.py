@@ -69,6 +69,10 @@ def _server_env(database_url: str, secret: str) -> dict[str, str]:
         "APP_ENV": "production",
         "DATABASE_URL": database_url,
         "BETTER_AUTH_SECRET": secret,
+        # The event stream is an operation like any other, but one that would stay open: bounded
+        # here so each request Schemathesis makes of it ends, after a heartbeat, within a second.
+        "SYNC_STREAM_MAX_SECONDS": "1",
+        "SYNC_HEARTBEAT_SECONDS": "0.5",
     }
 
 
