@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi_code_generator.parser import OpenAPIParser
 
-from kit.paths import route_order
+from kit.paths import route_order, shadowed_paths
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 CONSTRAINTS = {
@@ -158,7 +158,12 @@ def get_contract(parser: OpenAPIParser, model_path: Path) -> dict[str, object]:
     handlers = _handlers(spec, extras)
     if {h["tag"] for h in handlers} != {e["tag"] for e in extras.values()}:
         raise ValueError("every operation's first tag must be declared in the contract's `tags`")
-    return {"extras": extras, "route_order": routes, "handlers": handlers}
+    # For each literal path a template also matches: the methods it does not document (405s).
+    shadowed = {
+        path: [m.upper() for m in HTTP_METHODS if m not in spec["paths"][path]]
+        for path in shadowed_paths(spec["paths"])
+    }
+    return {"extras": extras, "route_order": routes, "handlers": handlers, "shadowed": shadowed}
 
 
 visit = get_contract

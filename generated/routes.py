@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import TypeAdapter
 
 from kit.contract import Contract
-from kit.http import BodyReader, negotiate, render, stream_events
+from kit.http import BodyReader, method_not_allowed, negotiate, render, stream_events
 
 from . import models
 from .interface import HealthHandler, SyncHandler, TasksHandler
@@ -179,6 +179,14 @@ def build_router(
 
         return render(201, _create_task_result.dump_json(result), response)
 
+    # /api/tasks/bulk is also matched by a template: its other methods are 405s, not bad parameters.
+    router.add_api_route(
+        "/api/tasks/bulk",
+        method_not_allowed,
+        methods=["GET", "PUT", "DELETE", "PATCH"],
+        include_in_schema=False,
+    )
+
     @router.post(
         "/api/tasks/bulk",
         operation_id="bulkUpdateTasks",
@@ -202,6 +210,14 @@ def build_router(
         )
 
         return render(200, _bulk_update_tasks_result.dump_json(result))
+
+    # /api/tasks/changes is also matched by a template: its other methods are 405s, not bad parameters.
+    router.add_api_route(
+        "/api/tasks/changes",
+        method_not_allowed,
+        methods=["PUT", "POST", "DELETE", "PATCH"],
+        include_in_schema=False,
+    )
 
     @router.get(
         "/api/tasks/changes",
@@ -237,6 +253,14 @@ def build_router(
 
         return render(200, _list_changes_result.dump_json(result))
 
+    # /api/tasks/completed is also matched by a template: its other methods are 405s, not bad parameters.
+    router.add_api_route(
+        "/api/tasks/completed",
+        method_not_allowed,
+        methods=["GET", "PUT", "POST", "PATCH"],
+        include_in_schema=False,
+    )
+
     @router.delete(
         "/api/tasks/completed",
         operation_id="clearCompletedTasks",
@@ -257,6 +281,14 @@ def build_router(
         )
 
         return render(200, _clear_completed_tasks_result.dump_json(result))
+
+    # /api/tasks/events is also matched by a template: its other methods are 405s, not bad parameters.
+    router.add_api_route(
+        "/api/tasks/events",
+        method_not_allowed,
+        methods=["PUT", "POST", "DELETE", "PATCH"],
+        include_in_schema=False,
+    )
 
     @router.get(
         "/api/tasks/events",

@@ -9,6 +9,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import orjson
 from pydantic import BaseModel
 from pydantic import ValidationError as ModelError
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
@@ -142,3 +143,8 @@ class EventStreamResponse(StreamingResponse):
 
 def stream_events(stream: EventStream) -> Response:
     return EventStreamResponse(stream)
+
+
+async def method_not_allowed() -> None:
+    """The route of a method a path does not document; the service's 405 handler adds `Allow`."""
+    raise HTTPException(405)

@@ -117,6 +117,24 @@ async def test_a_bulk_request_outside_the_contract_changes_nothing(
     assert task_id in before
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("GET", "/api/tasks/completed", "DELETE"),
+        ("PUT", "/api/tasks/completed", "DELETE"),
+        ("PUT", "/api/tasks/bulk", "POST"),
+        ("DELETE", "/api/tasks/changes", "GET"),
+    ],
+)
+async def test_an_undocumented_method_on_a_literal_path_is_a_405_not_a_bad_task_id(
+    user_a: httpx.AsyncClient, method: str, path: str, allow: str
+) -> None:
+    response = await user_a.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allow
+    assert response.headers["content-type"] == "application/problem+json"
+
+
 async def test_the_literal_paths_are_not_read_as_task_ids(user_a: httpx.AsyncClient) -> None:
     # Routed before /api/tasks/{task_id}: otherwise these would be 400s for a non-integer task_id.
     assert (await user_a.get("/api/tasks/changes")).status_code == 200
