@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi_code_generator.parser import OpenAPIParser
 
-from kit.paths import route_order
+from kit.paths import route_order, shadowed_paths
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 CONSTRAINTS = {
@@ -23,6 +23,8 @@ CONSTRAINTS = {
     "pattern": "pattern",
 }
 PYTHON_TYPES = {"integer": "int", "string": "str", "boolean": "bool", "number": "float"}
+# A response of this media type is a stream the handler produces (kit.http.EventStream), not a model.
+EVENT_STREAM = "text/event-stream"
 
 
 def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
@@ -50,8 +52,14 @@ def _parameter(spec: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
     else:
         default, py_type = "None", f"{py_type} | None"
     constraints = {keyword: repr(schema[key]) for key, keyword in CONSTRAINTS.items() if key in schema}
+    # A header's name (`Last-Event-ID`) is not an identifier: the argument gets a Python name, the
+    # parameter keeps its HTTP name as the alias.
+    name = param["name"]
+    if not name.isidentifier():
+        constraints["alias"] = repr(name)
+        name = name.replace("-", "_").lower()
     return {
-        "name": param["name"],
+        "name": name,
         "location": param["in"].capitalize(),
         "type": py_type,
         "default": default,
@@ -82,11 +90,20 @@ def _success(spec: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any]:
         returns = f"models.{_resolve(spec, schema)[0]}"
     # The representation the route produces, so it can refuse (406) an Accept header that rules it out.
     media_type = next(iter(content), None)
+    streams = media_type == EVENT_STREAM
+    if streams:
+        returns = "EventStream"
     # Only an operation that documents response headers gets the `Response` to set them on; headers
     # marked `x-request-policy` are set by impl/policies.py around every handler, not by the handler.
     headers = [_resolve(spec, header)[1] for header in response.get("headers", {}).values()]
     sets_headers = any(not header.get("x-request-policy") for header in headers)
-    return {"status": int(status), "returns": returns, "media_type": media_type, "sets_headers": sets_headers}
+    return {
+        "status": int(status),
+        "returns": returns,
+        "media_type": media_type,
+        "sets_headers": sets_headers,
+        "streams": streams,
+    }
 
 
 def _class_name(tag: str) -> str:
@@ -143,7 +160,12 @@ def get_contract(parser: OpenAPIParser, model_path: Path) -> dict[str, object]:
     handlers = _handlers(spec, extras)
     if {h["tag"] for h in handlers} != {e["tag"] for e in extras.values()}:
         raise ValueError("every operation's first tag must be declared in the contract's `tags`")
-    return {"extras": extras, "route_order": routes, "handlers": handlers}
+    # For each literal path a template also matches: the methods it does not document (405s).
+    shadowed = {
+        path: [m.upper() for m in HTTP_METHODS if m not in spec["paths"][path]]
+        for path in shadowed_paths(spec["paths"])
+    }
+    return {"extras": extras, "route_order": routes, "handlers": handlers, "shadowed": shadowed}
 
 
 visit = get_contract

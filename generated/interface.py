@@ -12,6 +12,8 @@ from typing import Protocol
 
 from fastapi import Response
 
+from kit.http import EventStream
+
 from . import models
 
 
@@ -41,6 +43,23 @@ class TasksHandler(Protocol):
         body: models.TaskCreate,
     ) -> models.Task:
         """Create a task"""
+        ...
+
+    async def bulk_update_tasks(
+        self,
+        *,
+        user_id: str,
+        body: models.BulkRequest,
+    ) -> models.BulkResult:
+        """Complete, reopen or delete a set of tasks at once"""
+        ...
+
+    async def clear_completed_tasks(
+        self,
+        *,
+        user_id: str,
+    ) -> models.ClearResult:
+        """Delete all of the caller's completed tasks"""
         ...
 
     async def get_task(
@@ -89,6 +108,29 @@ class TasksHandler(Protocol):
         body: models.CompletionUpdate | None,
     ) -> models.Task:
         """Toggle or set a task's completion"""
+        ...
+
+
+class SyncHandler(Protocol):
+    """Operations tagged `sync`."""
+
+    async def list_changes(
+        self,
+        *,
+        user_id: str,
+        since: str | None,
+        limit: int,
+    ) -> models.ChangePage:
+        """What changed since a sync token"""
+        ...
+
+    async def stream_task_events(
+        self,
+        *,
+        user_id: str,
+        last_event_id: str | None,
+    ) -> EventStream:
+        """Server-sent events announcing the caller's changes"""
         ...
 
 

@@ -176,6 +176,130 @@ class CompletionUpdate(BaseModel):
     completed: StrictBool
 
 
+class SyncToken(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description='An opaque sync token, as issued in `ChangePage.next`.',
+            examples=['WzEsMTIsNDIsMTc5NTY4MDAwMF0uR2b4p1vJm0w2fH3a0s9tLw'],
+            max_length=512,
+            min_length=1,
+            pattern='^[A-Za-z0-9_-]+$',
+        ),
+    ]
+
+
+class ChangeKind(StrEnum):
+    task = 'task'
+    tombstone = 'tombstone'
+
+
+class SyncEventType(StrEnum):
+    sync = 'sync'
+    resync = 'resync'
+
+
+class BulkStatus(StrEnum):
+    updated = 'updated'
+    deleted = 'deleted'
+    not_found = 'not_found'
+
+
+class TaskChange(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    kind: ChangeKind
+    id: Annotated[int, Field(description="The task's id.", ge=1)]
+    seq: Annotated[
+        int,
+        Field(description="The caller's change sequence number of this change.", ge=0),
+    ]
+    task: Task | None
+    deleted_at: AwareDatetime | None
+
+
+class ChangePage(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    changes: list[TaskChange]
+    next: SyncToken
+    more: Annotated[
+        StrictBool,
+        Field(
+            description='True when more changes follow now; pass `next` as `since` to get them.'
+        ),
+    ]
+    position: Annotated[
+        int,
+        Field(
+            description="The change sequence number `next` stands at; compare it with a `sync` event's `seq`.",
+            ge=0,
+        ),
+    ]
+
+
+class SyncEvent(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    type: SyncEventType
+    seq: Annotated[
+        int | None,
+        Field(
+            description="For `sync`, the caller's latest change sequence number; null for `resync`.",
+            ge=0,
+        ),
+    ]
+
+
+class BulkAction(StrEnum):
+    complete = 'complete'
+    reopen = 'reopen'
+    delete = 'delete'
+
+
+class Id(RootModel[int]):
+    root: Annotated[int, Field(ge=1, le=9223372036854775807)]
+
+
+class BulkRequest(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    action: BulkAction
+    ids: Annotated[list[Id], Field(examples=[[42, 43]], max_length=100, min_length=1)]
+
+
+class BulkOutcome(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: Annotated[int, Field(ge=1)]
+    status: BulkStatus
+    task: Annotated[
+        Task | None,
+        Field(description='The task after the change; null when deleted or not found.'),
+    ]
+
+
+class BulkResult(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    results: list[BulkOutcome]
+
+
+class ClearResult(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    deleted: Annotated[
+        int, Field(description='The number of completed tasks deleted.', ge=0)
+    ]
+
+
 class Status(StrEnum):
     ok = 'ok'
 

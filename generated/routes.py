@@ -10,19 +10,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import TypeAdapter
 
 from kit.contract import Contract
-from kit.http import BodyReader, negotiate, render
+from kit.http import BodyReader, method_not_allowed, negotiate, render, stream_events
 
 from . import models
-from .interface import HealthHandler, TasksHandler
+from .interface import HealthHandler, SyncHandler, TasksHandler
 
 # Each operation's path template, for handlers that refer to resources (Location, Link).
 PATHS = {
     "listTasks": "/api/tasks",
     "createTask": "/api/tasks",
+    "bulkUpdateTasks": "/api/tasks/bulk",
+    "listChanges": "/api/tasks/changes",
+    "clearCompletedTasks": "/api/tasks/completed",
+    "streamTaskEvents": "/api/tasks/events",
     "getTask": "/api/tasks/{task_id}",
     "replaceTask": "/api/tasks/{task_id}",
     "deleteTask": "/api/tasks/{task_id}",
@@ -37,6 +41,15 @@ _list_tasks_result = TypeAdapter(list[models.Task])
 
 
 _create_task_result = TypeAdapter(models.Task)
+
+
+_bulk_update_tasks_result = TypeAdapter(models.BulkResult)
+
+
+_list_changes_result = TypeAdapter(models.ChangePage)
+
+
+_clear_completed_tasks_result = TypeAdapter(models.ClearResult)
 
 
 _get_task_result = TypeAdapter(models.Task)
@@ -61,17 +74,20 @@ def build_router(
     *,
     contract: Contract,
     tasks: Callable[..., Any],
+    sync: Callable[..., Any],
     health: Callable[..., Any],
     current_user: Callable[..., Any],
 ) -> APIRouter:
     """Bind every operation to the handler of its tag.
 
-    Each of `tasks`, `health` is a dependency yielding that tag's handler;
+    Each of `tasks`, `sync`, `health` is a dependency yielding that tag's handler;
     `current_user` authenticates a request and returns the user id.
     """
     router = APIRouter()
 
     create_task_body = BodyReader(contract, models.TaskCreate)
+
+    bulk_update_tasks_body = BodyReader(contract, models.BulkRequest)
 
     replace_task_body = BodyReader(contract, models.TaskReplace)
 
@@ -162,6 +178,144 @@ def build_router(
         )
 
         return render(201, _create_task_result.dump_json(result), response)
+
+    # /api/tasks/bulk is also matched by a template: its other methods are 405s, not bad parameters.
+    router.add_api_route(
+        "/api/tasks/bulk",
+        method_not_allowed,
+        methods=["GET", "PUT", "DELETE", "PATCH"],
+        include_in_schema=False,
+    )
+
+    @router.post(
+        "/api/tasks/bulk",
+        operation_id="bulkUpdateTasks",
+        summary="Complete, reopen or delete a set of tasks at once",
+        tags=["tasks"],
+        status_code=200,
+    )
+    async def bulk_update_tasks(
+        request: Request,
+        user_id: str = Depends(current_user),
+        handler: TasksHandler = Depends(tasks),
+    ) -> Response:
+
+        negotiate(request, "application/json")
+
+        body = await bulk_update_tasks_body.required(request)
+
+        result = await handler.bulk_update_tasks(
+            user_id=user_id,
+            body=body,
+        )
+
+        return render(200, _bulk_update_tasks_result.dump_json(result))
+
+    # /api/tasks/changes is also matched by a template: its other methods are 405s, not bad parameters.
+    router.add_api_route(
+        "/api/tasks/changes",
+        method_not_allowed,
+        methods=["PUT", "POST", "DELETE", "PATCH"],
+        include_in_schema=False,
+    )
+
+    @router.get(
+        "/api/tasks/changes",
+        operation_id="listChanges",
+        summary="What changed since a sync token",
+        tags=["sync"],
+        status_code=200,
+    )
+    async def list_changes(
+        request: Request,
+        since: str | None = Query(
+            None,
+            min_length=1,
+            max_length=512,
+            pattern='^[A-Za-z0-9_-]+$',
+        ),
+        limit: int = Query(
+            100,
+            ge=1,
+            le=500,
+        ),
+        user_id: str = Depends(current_user),
+        handler: SyncHandler = Depends(sync),
+    ) -> Response:
+
+        negotiate(request, "application/json")
+
+        result = await handler.list_changes(
+            user_id=user_id,
+            since=since,
+            limit=limit,
+        )
+
+        return render(200, _list_changes_result.dump_json(result))
+
+    # /api/tasks/completed is also matched by a template: its other methods are 405s, not bad parameters.
+    router.add_api_route(
+        "/api/tasks/completed",
+        method_not_allowed,
+        methods=["GET", "PUT", "POST", "PATCH"],
+        include_in_schema=False,
+    )
+
+    @router.delete(
+        "/api/tasks/completed",
+        operation_id="clearCompletedTasks",
+        summary="Delete all of the caller\u0027s completed tasks",
+        tags=["tasks"],
+        status_code=200,
+    )
+    async def clear_completed_tasks(
+        request: Request,
+        user_id: str = Depends(current_user),
+        handler: TasksHandler = Depends(tasks),
+    ) -> Response:
+
+        negotiate(request, "application/json")
+
+        result = await handler.clear_completed_tasks(
+            user_id=user_id,
+        )
+
+        return render(200, _clear_completed_tasks_result.dump_json(result))
+
+    # /api/tasks/events is also matched by a template: its other methods are 405s, not bad parameters.
+    router.add_api_route(
+        "/api/tasks/events",
+        method_not_allowed,
+        methods=["PUT", "POST", "DELETE", "PATCH"],
+        include_in_schema=False,
+    )
+
+    @router.get(
+        "/api/tasks/events",
+        operation_id="streamTaskEvents",
+        summary="Server-sent events announcing the caller\u0027s changes",
+        tags=["sync"],
+        status_code=200,
+    )
+    async def stream_task_events(
+        request: Request,
+        last_event_id: str | None = Header(
+            None,
+            pattern='^[0-9]{1,18}$',
+            alias='Last-Event-ID',
+        ),
+        user_id: str = Depends(current_user),
+        handler: SyncHandler = Depends(sync),
+    ) -> Response:
+
+        negotiate(request, "text/event-stream")
+
+        result = await handler.stream_task_events(
+            user_id=user_id,
+            last_event_id=last_event_id,
+        )
+
+        return stream_events(result)
 
     @router.get(
         "/api/tasks/{task_id}",

@@ -23,6 +23,8 @@ from impl.policies import install_request_policies
 from impl.ratelimit import RateLimiter
 from impl.settings import Settings
 from impl.shutdown import ShutdownDrain
+from impl.sync.handler import sync_handler
+from impl.sync.service import SyncService
 from impl.tasks.cursor import CursorCodec
 from impl.tasks.handler import task_handler
 
@@ -32,13 +34,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock = time.monotoni
     settings = settings or Settings()
     engine = create_engine(settings)
     verifier = TokenVerifier.from_settings(settings, clock=clock)
+    sync = SyncService(settings, engine)
 
     drain = ShutdownDrain(settings.shutdown_drain_seconds)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        with drain.on_sigterm():
-            yield
+        # The drain wraps the stream closer: after the drain, SIGTERM closes the streams, then uvicorn stops.
+        async with sync.running():
+            with drain.on_sigterm():
+                yield
         await verifier.aclose()
         await engine.dispose()
 
@@ -57,12 +62,21 @@ def create_app(settings: Settings | None = None, *, clock: Clock = time.monotoni
     app.state.drain = drain
     app.state.cursors = CursorCodec(settings.cursor_key)
     app.state.rate_limiter = RateLimiter.from_settings(settings)
+    app.state.sync = sync
+    # On SQLite, committed changes are announced to the streams in-process (impl/db.py).
+    app.state.announcer = sync.bus if sync.listener is None else None
     # Remembered no longer than the JWKS cache trusts its keys, so a withdrawn key stops working.
     app.state.tokens = VerifiedTokens(
         verifier, settings.jwt_leeway_seconds, max_age_seconds=settings.jwks_cache_ttl_seconds, clock=clock
     )
     app.include_router(
-        build_router(contract=CONTRACT, tasks=task_handler, health=health_probes, current_user=current_user)
+        build_router(
+            contract=CONTRACT,
+            tasks=task_handler,
+            sync=sync_handler,
+            health=health_probes,
+            current_user=current_user,
+        )
     )
     install_error_handlers(app, settings.retry_after_seconds)
     install_request_policies(app, settings)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import orjson
 from fastapi import Depends, Request
@@ -167,6 +167,12 @@ def create_gate(engine: AsyncEngine, settings: Settings) -> ConnectionGate:
     return ConnectionGate(engine, capacity, settings.db_pool_timeout_seconds)
 
 
+class ChangeAnnouncer(Protocol):
+    """Where committed changes are announced in-process (SQLite; PostgreSQL announces by NOTIFY)."""
+
+    def publish(self, user_id: str, seq: int) -> None: ...
+
+
 class RequestDatabase:
     """A request's database access: one pooled connection, checked out on first use and committed once.
 
@@ -175,16 +181,20 @@ class RequestDatabase:
     requests that never reach the database (liveness, rejected input) off the pool.
     """
 
-    def __init__(self, gate: ConnectionGate) -> None:
+    def __init__(self, gate: ConnectionGate, announcer: ChangeAnnouncer | None = None) -> None:
         self._gate = gate
         self._connection: AsyncConnection | None = None
+        self._announcer = announcer
+        self._announcements: list[tuple[str, int]] = []
 
     @property
     def dialect(self) -> str:
         return self._gate.engine.dialect.name
 
     async def execute(
-        self, statement: Executable, parameters: Mapping[str, Any] | None = None
+        self,
+        statement: Executable,
+        parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
     ) -> Result[Any]:
         if self._connection is None:
             self._connection = await self._gate.connect()
@@ -212,9 +222,16 @@ class RequestDatabase:
         async with self._connection.begin():
             yield
 
+    def announce_after_commit(self, user_id: str, seq: int) -> None:
+        self._announcements.append((user_id, seq))
+
     async def commit(self) -> None:
         if self._connection is not None:
             await self._connection.commit()
+        announcements, self._announcements = self._announcements, []
+        if self._announcer is not None:
+            for user_id, seq in announcements:
+                self._announcer.publish(user_id, seq)
 
     async def close(self) -> None:
         if self._connection is not None:
@@ -223,7 +240,7 @@ class RequestDatabase:
 
 
 async def get_database(request: Request) -> AsyncIterator[RequestDatabase]:
-    database = RequestDatabase(request.app.state.gate)
+    database = RequestDatabase(request.app.state.gate, getattr(request.app.state, "announcer", None))
     try:
         yield database
         await database.commit()

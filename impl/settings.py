@@ -219,6 +219,24 @@ class Settings(ServerLimits):
     # Stored tasks per user: creating one more is a 409 (impl/tasks/repository.py).
     max_tasks_per_user: Annotated[int, Field(ge=1)] = 10_000
 
+    # Keeping clients in sync (impl/sync/). LISTEN needs a session of its own: behind a transaction-mode
+    # pooler, point this at the direct (non-pooler) endpoint. Unset: DATABASE_URL.
+    database_direct_url: str | None = None
+    # Keys the MAC of sync tokens; unset: derived from BETTER_AUTH_SECRET (see sync_token_secret_value).
+    sync_token_secret: SecretStr | None = None
+    # How long tombstones (and so sync tokens) are kept; an older token gets 410 and a full resync.
+    sync_retention_days: Annotated[float, Field(gt=0)] = 30.0
+    sync_purge_interval_seconds: Annotated[float, Field(gt=0)] = 3600.0
+    # Comment lines on idle event streams, so proxies do not close them.
+    sync_heartbeat_seconds: Annotated[float, Field(gt=0)] = 15.0
+    # A stream ends after this long; the client reconnects (with a fresh token) and resumes.
+    sync_stream_max_seconds: Annotated[float, Field(gt=0)] = 900.0
+    # Open event streams: per user (per worker process), and in total per worker process.
+    sync_streams_per_user: Annotated[int, Field(ge=1)] = 10
+    sync_streams_total: Annotated[int, Field(ge=1)] = 2000
+    # The LISTEN connection is pinged this often; a dead one is replaced and streams told to resync.
+    sync_listener_ping_seconds: Annotated[float, Field(gt=0)] = 10.0
+
     @field_validator("cors_origins", "jwt_algorithms", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
@@ -262,7 +280,14 @@ class Settings(ServerLimits):
         return value.strip()
 
     @field_validator(
-        "better_auth_secret", "better_auth_url", "jwt_jwks_url", "jwt_issuer", "jwt_audience", mode="before"
+        "better_auth_secret",
+        "better_auth_url",
+        "jwt_jwks_url",
+        "jwt_issuer",
+        "jwt_audience",
+        "database_direct_url",
+        "sync_token_secret",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -387,6 +412,21 @@ class Settings(ServerLimits):
     @cached_property
     def database(self) -> DatabaseUrl:
         return parse_database_url(self.database_url)
+
+    @cached_property
+    def direct_database(self) -> DatabaseUrl:
+        """Where the change listener connects: a session connection, never a transaction pooler."""
+        return parse_database_url(self.database_direct_url or self.database_url)
+
+    @property
+    def sync_token_secret_value(self) -> str:
+        """The secret sync tokens are keyed with: SYNC_TOKEN_SECRET, else BETTER_AUTH_SECRET (or the
+        development secret). With neither (JWKS-only), a fixed value: tokens then stay bound to their
+        user but are forgeable by that user, which exposes nothing, since every read is scoped to the
+        caller; set SYNC_TOKEN_SECRET to keep them unforgeable."""
+        if self.sync_token_secret is not None:
+            return self.sync_token_secret.get_secret_value()
+        return self.hs256_secret or "todo-api sync tokens without a configured secret"
 
     @property
     def statement_cache_size(self) -> int:

@@ -62,6 +62,7 @@ class TaskRow(SQLModel, table=True):
         Index("ix_tasks_user_due", "user_id", "due_at", "id"),
         Index("ix_tasks_user_priority", "user_id", "priority", "id"),
         Index("ix_tasks_user_completed", "user_id", "completed", "created_at", "id"),
+        Index("ix_tasks_user_change", "user_id", "change_seq", "id"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(TaskId, primary_key=True, autoincrement=True))
@@ -75,7 +76,39 @@ class TaskRow(SQLModel, table=True):
     tags: list[str] = Field(default_factory=list, sa_column=Column(Tags, nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    # The owner's change sequence number of the task's last change (impl/sync/sequence.py); not a
+    # field of the contract's Task.
+    change_seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         values: dict[str, Any] = {"id": self.id, "user_id": self.user_id}
         return f"TaskRow({values})"
+
+
+class ChangeSequenceRow(SQLModel, table=True):
+    """Per user: the last change sequence number taken, and up to which tombstones were purged.
+
+    Every write of a user's tasks advances `last_seq` in the same statement (or transaction), so the
+    row lock orders one user's writes: they commit in the order of their sequence numbers.
+    """
+
+    __tablename__ = "change_sequences"
+
+    user_id: str = Field(sa_column=Column(String(MAX_USER_ID_LENGTH), primary_key=True))
+    last_seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+    purged_seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+
+
+class TombstoneRow(SQLModel, table=True):
+    """A deleted task, kept for the sync retention so clients holding a token learn of the deletion."""
+
+    __tablename__ = "task_tombstones"
+    __table_args__ = (
+        Index("ix_tombstones_user_change", "user_id", "change_seq", "task_id"),
+        Index("ix_tombstones_deleted_at", "deleted_at"),
+    )
+
+    user_id: str = Field(sa_column=Column(String(MAX_USER_ID_LENGTH), primary_key=True))
+    task_id: int = Field(sa_column=Column(TaskId, primary_key=True, autoincrement=False))
+    deleted_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    change_seq: int = Field(sa_column=Column(BigInteger, nullable=False))

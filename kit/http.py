@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Generic, TypeVar
+from collections.abc import AsyncIterator
+from typing import Any, Generic, Protocol, TypeVar
 
 import orjson
 from pydantic import BaseModel
 from pydantic import ValidationError as ModelError
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from kit.contract import Contract
 from kit.problems import FieldError, InvalidRequest, NotAcceptable, UnsupportedMediaType
 from kit.validation import MAX_DEPTH, body_validator, field_errors, pointer, too_deep
 
 JSON_MEDIA_TYPE = "application/json"
+EVENT_STREAM_MEDIA_TYPE = "text/event-stream"
 # RFC 9110 qvalue; a malformed one is ignored, so the media range counts as acceptable.
 QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
 BODY_MISMATCH = "The request body does not match the contract."
@@ -100,3 +104,47 @@ def render(status_code: int, content: bytes | None, headers: Response | None = N
     if headers is not None:
         rendered.headers.update(headers.headers)
     return rendered
+
+
+class EventStream(Protocol):
+    """Server-sent events a handler produces: the encoded frames, and a close that frees what it holds.
+
+    `aclose` is called once the response ends, however it ends (client gone, shutdown, cancellation),
+    even if the frames were never iterated; it must be idempotent.
+    """
+
+    def frames(self) -> AsyncIterator[bytes]: ...
+
+    async def aclose(self) -> None: ...
+
+
+def event_frame(event: str, data: bytes, event_id: str | None = None) -> bytes:
+    """One server-sent event; `data` is one line of JSON (orjson never writes a newline)."""
+    frame = f"event: {event}\n".encode()
+    if event_id is not None:
+        frame += f"id: {event_id}\n".encode()
+    return frame + b"data: " + data + b"\n\n"
+
+
+class EventStreamResponse(StreamingResponse):
+    """A `text/event-stream` response that always closes its stream, and that proxies do not buffer."""
+
+    def __init__(self, stream: EventStream) -> None:
+        headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+        super().__init__(stream.frames(), media_type=EVENT_STREAM_MEDIA_TYPE, headers=headers)
+        self._stream = stream
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._stream.aclose()
+
+
+def stream_events(stream: EventStream) -> Response:
+    return EventStreamResponse(stream)
+
+
+async def method_not_allowed() -> None:
+    """The route of a method a path does not document; the service's 405 handler adds `Allow`."""
+    raise HTTPException(405)

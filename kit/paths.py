@@ -46,6 +46,18 @@ def _matcher(path: str) -> re.Pattern[str]:
     return re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(path)) + "$")
 
 
+def shadowed_paths(paths: Iterable[str]) -> list[str]:
+    """The paths a template also matches (`/api/tasks/completed` by `/api/tasks/{task_id}`).
+
+    A router that finds no route for a request's method on such a path goes on to the template, where
+    the literal segment becomes a bad parameter (400); a route answering 405 for the other methods,
+    placed before the template, keeps the answer a 405 with the path's own `Allow`.
+    """
+    paths = list(paths)
+    templates = [(path, _matcher(path)) for path in paths if "{" in path]
+    return [path for path in paths if any(other != path and m.match(path) for other, m in templates)]
+
+
 class AllowTable:
     """The methods a path documents, for the `Allow` header of a 405."""
 

@@ -219,6 +219,8 @@ def app_env(database_url: str, secret: str, **extra: str) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "BETTER_AUTH_SECRET": secret,
         **UNTRIPPABLE_RATE_LIMITS_ENV,
+        # Tests that stop a server want it gone at once; tests/test_shutdown.py sets a drain of its own.
+        "SHUTDOWN_DRAIN_SECONDS": "0",
         **extra,
     }
 

@@ -14,6 +14,8 @@ from sqlalchemy.sql.expression import ClauseElement
 
 from impl.db import ConnectionGate, RequestDatabase
 from impl.db_url import parse_database_url
+from impl.sync.feed import changes_statement
+from impl.sync.tokens import INITIAL, Position
 from impl.tasks.cursor import Cursor
 from impl.tasks.repository import SELECT_OWNED_TASK, ListQuery, TaskRepository
 from tests.support import fresh_postgres_database
@@ -29,6 +31,12 @@ INSERT = text(
     "n % 3 = 0, 1 + n % 3, '[]', now() - n * interval '1 minute', now() "
     "FROM generate_series(1, :rows) AS n"
 )
+# The change feed's numbers, and tombstones of as many deleted tasks.
+NUMBER = text("UPDATE tasks SET change_seq = id")
+TOMBSTONES = text(
+    "INSERT INTO task_tombstones (user_id, task_id, deleted_at, change_seq) "
+    "SELECT user_id, id + 1000000, now(), id FROM tasks"
+)
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +50,10 @@ async def database(postgres_admin: str) -> AsyncIterator[RequestDatabase]:
                 await connection.execute(
                     INSERT, {"mine": USER_TASKS, "user": USER, "others": OTHER_USERS, "rows": rows}
                 )
+                await connection.execute(NUMBER)
+                await connection.execute(TOMBSTONES)
                 await connection.execute(text("ANALYZE tasks"))
+                await connection.execute(text("ANALYZE task_tombstones"))
             database = RequestDatabase(ConnectionGate(engine, capacity=1, timeout_seconds=1))
             try:
                 yield database
@@ -92,3 +103,11 @@ async def test_the_list_queries_use_their_index(
 async def test_a_single_task_is_found_by_its_primary_key(database: RequestDatabase) -> None:
     statement = SELECT_OWNED_TASK.params(owner=USER, task_id=42)
     assert await _indexes_used(database, statement) == {"tasks_pkey"}
+
+
+@pytest.mark.parametrize(
+    "after", [INITIAL, Position(USER_TASKS // 2, USER_TASKS // 2)], ids=["initial", "since"]
+)
+async def test_the_change_feed_reads_its_indexes(database: RequestDatabase, after: Position) -> None:
+    statement = changes_statement(USER, after, 101)
+    assert await _indexes_used(database, statement) >= {"ix_tasks_user_change", "ix_tombstones_user_change"}

@@ -29,6 +29,6 @@ def test_the_allow_table_answers_for_the_literal_path_not_the_template() -> None
 
 
 def test_the_generated_router_registers_routes_in_route_order() -> None:
-    router = build_router(contract=CONTRACT, tasks=object, health=object, current_user=object)
+    router = build_router(contract=CONTRACT, tasks=object, sync=object, health=object, current_user=object)
     registered = list(dict.fromkeys(getattr(route, "path", None) for route in router.routes))
     assert registered == route_order(CONTRACT.path_methods)

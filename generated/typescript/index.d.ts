@@ -1,4 +1,5 @@
-import type { CompleteTaskData, CompleteTaskError, CompleteTaskResponse, CreateTaskData, CreateTaskError, CreateTaskResponse, DeleteTaskData, DeleteTaskError, GetHealthData, GetHealthError, GetHealthResponse, GetReadinessData, GetReadinessError, GetReadinessResponse, GetTaskData, GetTaskError, GetTaskResponse, ListTasksData, ListTasksError, ListTasksResponse, PatchTaskData, PatchTaskError, PatchTaskResponse, Problem, ReplaceTaskData, ReplaceTaskError, ReplaceTaskResponse } from './gen/types.gen.js';
+import * as operations from './gen/sdk.gen.js';
+import type { BulkUpdateTasksData, BulkUpdateTasksError, BulkUpdateTasksResponse, ClearCompletedTasksData, ClearCompletedTasksError, ClearCompletedTasksResponse, CompleteTaskData, CompleteTaskError, CompleteTaskResponse, CreateTaskData, CreateTaskError, CreateTaskResponse, DeleteTaskData, DeleteTaskError, GetHealthData, GetHealthError, GetHealthResponse, GetReadinessData, GetReadinessError, GetReadinessResponse, GetTaskData, GetTaskError, GetTaskResponse, ListChangesData, ListChangesError, ListChangesResponse, ListTasksData, ListTasksError, ListTasksResponse, PatchTaskData, PatchTaskError, PatchTaskResponse, Problem, ReplaceTaskData, ReplaceTaskError, ReplaceTaskResponse } from './gen/types.gen.js';
 export type * from './gen/types.gen.js';
 /**
  * Returns the caller's current Better Auth JWT, or nothing when signed out. It is called before every
@@ -57,7 +58,15 @@ export interface TodoClient {
     deleteTask(request: TodoRequest<DeleteTaskData>): Promise<TodoResult<undefined, DeleteTaskError>>;
     getHealth(request?: TodoRequest<GetHealthData>): Promise<TodoResult<GetHealthResponse, GetHealthError>>;
     getReadiness(request?: TodoRequest<GetReadinessData>): Promise<TodoResult<GetReadinessResponse, GetReadinessError>>;
+    bulkUpdateTasks(request: TodoRequest<BulkUpdateTasksData>): Promise<TodoResult<BulkUpdateTasksResponse, BulkUpdateTasksError>>;
+    clearCompletedTasks(request?: TodoRequest<ClearCompletedTasksData>): Promise<TodoResult<ClearCompletedTasksResponse, ClearCompletedTasksError>>;
+    /** The change feed: what changed since a sync token; see the README's "Keeping clients in sync". */
+    listChanges(request?: TodoRequest<ListChangesData>): Promise<TodoResult<ListChangesResponse, ListChangesError>>;
+    /** Server-sent events announcing the caller's changes; iterate `stream`, abort with `signal`. */
+    streamTaskEvents(request?: TodoStreamRequest): ReturnType<typeof operations.streamTaskEvents>;
 }
+/** What the event stream takes: its headers, an abort signal and the generator's SSE options. */
+export type TodoStreamRequest = Omit<NonNullable<Parameters<typeof operations.streamTaskEvents>[0]>, 'client' | 'url' | 'throwOnError'>;
 /** Creates the only way to call the API: the operations bound to `baseUrl` and the user's token. */
 export declare function createTodoClient(options: TodoClientOptions): TodoClient;
 /**

@@ -56,6 +56,10 @@ export function createTodoClient(options) {
         deleteTask: (request) => settle(operations.deleteTask({ ...request, ...bound })),
         getHealth: (request) => settle(operations.getHealth({ ...request, ...bound })),
         getReadiness: (request) => settle(operations.getReadiness({ ...request, ...bound })),
+        bulkUpdateTasks: (request) => settle(operations.bulkUpdateTasks({ ...request, ...bound })),
+        clearCompletedTasks: (request) => settle(operations.clearCompletedTasks({ ...request, ...bound })),
+        listChanges: (request) => settle(operations.listChanges({ ...request, ...bound })),
+        streamTaskEvents: (request) => operations.streamTaskEvents({ ...request, ...bound }),
     };
 }
 // RFC 8288 link-value: `<target>` followed by `;`-separated parameters, values optionally quoted.

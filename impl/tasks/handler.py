@@ -107,6 +107,39 @@ class TaskHandler:
         if not await self._tasks(user_id).delete(task_id):
             raise NotFound()
 
+    async def bulk_update_tasks(self, *, user_id: str, body: models.BulkRequest) -> models.BulkResult:
+        ids = [task_id.root for task_id in body.ids]
+        tasks = self._tasks(user_id)
+        if body.action is models.BulkAction.delete:
+            deleted = set(await tasks.delete_many(ids))
+            return models.BulkResult(
+                results=[_bulk_outcome(i, models.BulkStatus.deleted if i in deleted else None) for i in ids]
+            )
+        completed = body.action is models.BulkAction.complete
+        updated = {row.id: row for row in await tasks.set_completion_of_many(ids, completed)}
+        return models.BulkResult(
+            results=[
+                _bulk_outcome(i, models.BulkStatus.updated, updated[i])
+                if i in updated
+                else _bulk_outcome(i, None)
+                for i in ids
+            ]
+        )
+
+    async def clear_completed_tasks(self, *, user_id: str) -> models.ClearResult:
+        return models.ClearResult(deleted=await self._tasks(user_id).delete_completed())
+
+
+def _bulk_outcome(
+    task_id: int, status: models.BulkStatus | None, row: TaskRecord | None = None
+) -> models.BulkOutcome:
+    """A missing task and another user's task are the same outcome: not_found."""
+    return models.BulkOutcome(
+        id=task_id,
+        status=status or models.BulkStatus.not_found,
+        task=to_task(row) if row is not None else None,
+    )
+
 
 # Async on purpose: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request
 # that also caps concurrency at the pool's 40 threads.

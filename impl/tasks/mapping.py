@@ -30,8 +30,14 @@ def _blank_characters(title_pattern: str) -> str:
 CONTRACT_WHITESPACE = _blank_characters(CONTRACT.schema("Title")["pattern"])
 
 
+# The row's columns that are Task fields, by position; bookkeeping columns (change_seq) are not.
+TASK_FIELDS = tuple(
+    (position, name) for position, name in enumerate(ROW_COLUMNS) if name in models.Task.model_fields
+)
+
+
 def to_task(row: TaskRecord) -> models.Task:
-    values = dict(zip(ROW_COLUMNS, row, strict=True))
+    values = {name: row[position] for position, name in TASK_FIELDS}
     values["priority"] = PRIORITY_BY_RANK[values["priority"]]
     return models.Task(**values)
 

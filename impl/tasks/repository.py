@@ -14,17 +14,14 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Insert,
     Row,
     String,
     Table,
     and_,
     bindparam,
     case,
-    delete,
     exists,
     func,
-    insert,
     literal,
     not_,
     or_,
@@ -38,6 +35,7 @@ from sqlalchemy.sql.expression import type_coerce
 
 from generated import models
 from impl.db import SQLITE_UNICODE_LOWER, RequestDatabase
+from impl.sync.sequence import ChangeSequence, Stamped, TombstoningDelete, stamp, stamp_insert_from_select
 from impl.tables import TaskRow
 from impl.tasks.cursor import Cursor
 
@@ -62,7 +60,14 @@ NULLABLE_SORT_KEYS = {"due_at"}
 # (Parameter names must differ from column names, which UPDATE reserves for its SET clause.)
 _OWNED_TASK = and_(COLUMNS.user_id == bindparam("owner"), COLUMNS.id == bindparam("task_id"))
 SELECT_OWNED_TASK = select(TASKS).where(_OWNED_TASK)
-DELETE_OWNED_TASK = delete(TASKS).where(_OWNED_TASK).returning(COLUMNS.id)
+# Every write takes the owner's next change sequence number (impl/sync/sequence.py); deletes leave tombstones.
+DELETE_OWNED_TASK = TombstoningDelete.of(_OWNED_TASK)
+# Bulk operations: a set of the owner's tasks, and the owner's completed tasks.
+_OWNED_TASKS = and_(
+    COLUMNS.user_id == bindparam("owner"), COLUMNS.id.in_(bindparam("task_ids", expanding=True))
+)
+DELETE_OWNED_TASKS = TombstoningDelete.of(_OWNED_TASKS)
+DELETE_COMPLETED_TASKS = TombstoningDelete.of(and_(COLUMNS.user_id == bindparam("owner"), COLUMNS.completed))
 # pg_advisory_xact_lock(namespace, hashtext(user_id)): serialises one user's creates, not everyone's.
 TASK_QUOTA_LOCK_NAMESPACE = 0x7A5C
 LOCK_USER_TASK_QUOTA = select(
@@ -71,8 +76,9 @@ LOCK_USER_TASK_QUOTA = select(
 
 
 @functools.cache
-def _insert_within_quota(names: tuple[str, ...]) -> Insert:
-    """INSERT … SELECT the row's values WHERE the user owns fewer than `max_tasks` tasks, RETURNING it.
+def _insert_within_quota(names: tuple[str, ...]) -> Stamped:
+    """INSERT … SELECT the row's values WHERE the user owns fewer than `max_tasks` tasks, RETURNING it,
+    with the owner's next change sequence number.
 
     One statement: on SQLite it holds the database's write lock from the count to the insert. On
     PostgreSQL a statement's snapshot is taken when it starts, so two concurrent ones would both count
@@ -86,7 +92,7 @@ def _insert_within_quota(names: tuple[str, ...]) -> Insert:
         .scalar_subquery()
     )
     values = select(*(bindparam(name, type_=COLUMNS[name].type) for name in names))
-    return insert(TASKS).from_select(names, values.where(owned < bindparam("max_tasks"))).returning(*COLUMNS)
+    return stamp_insert_from_select(names, values.where(owned < bindparam("max_tasks")))
 
 
 @dataclass(frozen=True)
@@ -114,7 +120,7 @@ def _completion(target: ColumnElement[bool], at: Any) -> dict[str, Any]:
 
 
 _CHANGED_AT = bindparam("at", type_=COLUMNS.updated_at.type)
-TOGGLE_OWNED_TASK = (
+TOGGLE_OWNED_TASK = stamp(
     update(TASKS)
     .where(_OWNED_TASK)
     .values({**_completion(not_(COLUMNS.completed), _CHANGED_AT), "updated_at": _CHANGED_AT})
@@ -126,6 +132,7 @@ class TaskRepository:
     def __init__(self, database: RequestDatabase, user_id: str) -> None:
         self._database = database
         self._user_id = user_id
+        self._changes = ChangeSequence(database, user_id)
 
     def owned_by(self) -> ColumnElement[bool]:
         return COLUMNS.user_id == self._user_id
@@ -141,7 +148,7 @@ class TaskRepository:
         async with self._database.transaction():
             if self._database.dialect == "postgresql":
                 await self._database.execute(LOCK_USER_TASK_QUOTA, {"owner": self._user_id})
-            return (await self._database.execute(statement, {**row, "max_tasks": max_tasks})).first()
+            return (await self._changes.write(statement, {**row, "max_tasks": max_tasks})).first()
 
     async def get(self, task_id: int) -> TaskRecord | None:
         return (await self._database.execute(SELECT_OWNED_TASK, self._owned_task(task_id))).first()
@@ -153,20 +160,36 @@ class TaskRepository:
         if "completed" in values:
             changes |= _completion(literal(values["completed"]), at)
         statement = update(TASKS).where(_OWNED_TASK).values({**changes, "updated_at": at}).returning(*COLUMNS)
-        return (await self._database.execute(statement, self._owned_task(task_id))).first()
+        return (await self._changes.write(stamp(statement), self._owned_task(task_id))).first()
 
     async def set_completion(self, task_id: int, completed: bool | None) -> TaskRecord | None:
         """Set completion, or toggle it when `completed` is None, in one statement."""
         if completed is None:
             return (
-                await self._database.execute(TOGGLE_OWNED_TASK, {**self._owned_task(task_id), "at": now()})
+                await self._changes.write(TOGGLE_OWNED_TASK, {**self._owned_task(task_id), "at": now()})
             ).first()
         return await self.update(task_id, {"completed": completed})
 
     async def delete(self, task_id: int) -> bool:
-        return (
-            await self._database.execute(DELETE_OWNED_TASK, self._owned_task(task_id))
-        ).first() is not None
+        return bool(await self._changes.delete(DELETE_OWNED_TASK, self._owned_task(task_id), now()))
+
+    async def set_completion_of_many(self, task_ids: list[int], completed: bool) -> list[TaskRecord]:
+        """One UPDATE of the owner's tasks among `task_ids`: all of them change, or none does."""
+        at = now()
+        statement = (
+            update(TASKS)
+            .where(_OWNED_TASKS)
+            .values({**_completion(literal(completed), at), "updated_at": at})
+            .returning(*COLUMNS)
+        )
+        return list((await self._changes.write(stamp(statement), {"task_ids": task_ids})).all())
+
+    async def delete_many(self, task_ids: list[int]) -> list[int]:
+        """The ids deleted among `task_ids` (the owner's), in one statement."""
+        return await self._changes.delete(DELETE_OWNED_TASKS, {"task_ids": task_ids}, now())
+
+    async def delete_completed(self) -> int:
+        return len(await self._changes.delete(DELETE_COMPLETED_TASKS, {}, now()))
 
     async def list(self, query: ListQuery) -> list[TaskRecord]:
         """Up to `limit + 1` rows after the cursor, so the caller knows whether a next page exists."""

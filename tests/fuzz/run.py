@@ -128,7 +128,9 @@ async def _fuzz(admin_url: str, report: Path, args: argparse.Namespace, seed: in
         )
         secret = secrets.token_urlsafe(48)
         # Production settings, nothing from a developer's shell: the run is the same on every machine.
-        env = app_env(database_url, secret)
+        # The event stream would stay open: bounded here so each request Schemathesis makes of it
+        # ends, after a heartbeat, within a second.
+        env = app_env(database_url, secret, SYNC_STREAM_MAX_SECONDS="1", SYNC_HEARTBEAT_SECONDS="0.5")
         migrate_as_deployed(env)
         server = stack.enter_context(app_server(env, log_path=directory / "server.log"))
         # Tokens outlive the run, so no case fails for an expired token.

@@ -7,6 +7,12 @@
 import { createClient, type Client } from './gen/client/index.js';
 import * as operations from './gen/sdk.gen.js';
 import type {
+  BulkUpdateTasksData,
+  BulkUpdateTasksError,
+  BulkUpdateTasksResponse,
+  ClearCompletedTasksData,
+  ClearCompletedTasksError,
+  ClearCompletedTasksResponse,
   CompleteTaskData,
   CompleteTaskError,
   CompleteTaskResponse,
@@ -24,6 +30,9 @@ import type {
   GetTaskData,
   GetTaskError,
   GetTaskResponse,
+  ListChangesData,
+  ListChangesError,
+  ListChangesResponse,
   ListTasksData,
   ListTasksError,
   ListTasksResponse,
@@ -94,7 +103,23 @@ export interface TodoClient {
   deleteTask(request: TodoRequest<DeleteTaskData>): Promise<TodoResult<undefined, DeleteTaskError>>;
   getHealth(request?: TodoRequest<GetHealthData>): Promise<TodoResult<GetHealthResponse, GetHealthError>>;
   getReadiness(request?: TodoRequest<GetReadinessData>): Promise<TodoResult<GetReadinessResponse, GetReadinessError>>;
+  bulkUpdateTasks(
+    request: TodoRequest<BulkUpdateTasksData>,
+  ): Promise<TodoResult<BulkUpdateTasksResponse, BulkUpdateTasksError>>;
+  clearCompletedTasks(
+    request?: TodoRequest<ClearCompletedTasksData>,
+  ): Promise<TodoResult<ClearCompletedTasksResponse, ClearCompletedTasksError>>;
+  /** The change feed: what changed since a sync token; see the README's "Keeping clients in sync". */
+  listChanges(request?: TodoRequest<ListChangesData>): Promise<TodoResult<ListChangesResponse, ListChangesError>>;
+  /** Server-sent events announcing the caller's changes; iterate `stream`, abort with `signal`. */
+  streamTaskEvents(request?: TodoStreamRequest): ReturnType<typeof operations.streamTaskEvents>;
 }
+
+/** What the event stream takes: its headers, an abort signal and the generator's SSE options. */
+export type TodoStreamRequest = Omit<
+  NonNullable<Parameters<typeof operations.streamTaskEvents>[0]>,
+  'client' | 'url' | 'throwOnError'
+>;
 
 /** The generator's result before it is settled into a {@link TodoResult}. */
 interface RawOutcome {
@@ -142,6 +167,10 @@ export function createTodoClient(options: TodoClientOptions): TodoClient {
     deleteTask: (request) => settle(operations.deleteTask({ ...request, ...bound })),
     getHealth: (request) => settle(operations.getHealth({ ...request, ...bound })),
     getReadiness: (request) => settle(operations.getReadiness({ ...request, ...bound })),
+    bulkUpdateTasks: (request) => settle(operations.bulkUpdateTasks({ ...request, ...bound })),
+    clearCompletedTasks: (request) => settle(operations.clearCompletedTasks({ ...request, ...bound })),
+    listChanges: (request) => settle(operations.listChanges({ ...request, ...bound })),
+    streamTaskEvents: (request) => operations.streamTaskEvents({ ...request, ...bound }),
   };
 }
 

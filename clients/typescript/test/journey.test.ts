@@ -12,6 +12,7 @@ import {
   type TodoResult,
   type ListTasksData,
   type Problem,
+  type SyncEvent,
   type Task,
   type TaskCreate,
 } from '../../../generated/typescript/index.js';
@@ -329,5 +330,120 @@ describe('generated TypeScript client, one user journey', () => {
     const aliceSees = await listAll(alice, {});
     assert.ok(!aliceSees.some((t) => t.id === theirs.id));
     assert.deepEqual(ok(await alice.getTask({ path: { task_id: mine.id } })), mine);
+  });
+});
+
+/** A device's local copy of its tasks, kept current by the change feed (the README's sync loop). */
+interface Replica {
+  since?: string | undefined;
+  tasks: Map<number, Task>;
+  resets: number;
+}
+
+async function pull(client: TodoClient, replica: Replica): Promise<void> {
+  for (let page = 0; page < 100; page++) {
+    const outcome = await client.listChanges({ query: replica.since ? { since: replica.since } : {} });
+    if (outcome.response.status === 410) {
+      // The token expired or is not ours: start over with a full sync.
+      replica.since = undefined;
+      replica.tasks.clear();
+      replica.resets++;
+      continue;
+    }
+    const { changes, next, more } = ok(outcome);
+    for (const change of changes) {
+      if (change.kind === 'task' && change.task) {
+        replica.tasks.set(change.id, change.task);
+      } else {
+        replica.tasks.delete(change.id);
+      }
+    }
+    replica.since = next;
+    if (!more) {
+      return;
+    }
+  }
+  throw new Error('the change feed did not end within 100 pages');
+}
+
+describe('keeping a second device of the same user in sync', () => {
+  const phone = createTodoClient({ baseUrl, token: () => env('TODO_API_TOKEN') });
+  const laptop: Replica = { tasks: new Map(), resets: 0 };
+
+  const asServer = async (): Promise<Map<number, Task>> => new Map((await listAll(alice, {})).map((t) => [t.id, t]));
+
+  it('starts with a full initial sync that ends with a token', async () => {
+    await pull(phone, laptop);
+    assert.ok(laptop.since);
+    assert.deepEqual(laptop.tasks, await asServer());
+  });
+
+  it('pulls only what changed on the other device, deletions as tombstones', async () => {
+    const added = ok(await alice.createTask({ body: { title: 'Added on the phone' } }), 201);
+    const [first, second] = [...laptop.tasks.keys()];
+    ok(await alice.patchTask({ path: { task_id: first! }, body: { title: 'Renamed on the phone' } }));
+    assert.equal((await alice.deleteTask({ path: { task_id: second! } })).response.status, 204);
+
+    const before = laptop.since;
+    const delta = ok(await phone.listChanges({ query: { since: before! } }));
+    assert.deepEqual(
+      delta.changes.map((c) => [c.kind, c.id]),
+      [
+        ['task', added.id],
+        ['task', first],
+        ['tombstone', second],
+      ],
+    );
+    await pull(phone, laptop);
+    assert.ok(!laptop.tasks.has(second!), 'the tombstone removed the task');
+    assert.equal(laptop.tasks.get(first!)?.title, 'Renamed on the phone');
+    assert.deepEqual(laptop.tasks, await asServer());
+  });
+
+  it('applies bulk changes and clearing completed tasks', async () => {
+    const ids = [...laptop.tasks.keys()].slice(0, 2);
+    const result = ok(await alice.bulkUpdateTasks({ body: { action: 'complete', ids: [...ids, 999_999_999] } }));
+    assert.deepEqual(
+      result.results.map((r) => r.status),
+      ['updated', 'updated', 'not_found'],
+    );
+    const completed = await listAll(alice, { status: 'completed' });
+    assert.ok(completed.length >= ids.length);
+    assert.equal(ok(await alice.clearCompletedTasks()).deleted, completed.length);
+    await pull(phone, laptop);
+    assert.deepEqual(laptop.tasks, await asServer());
+  });
+
+  it('resets with 410 to a full sync when the token is not valid for this user', async () => {
+    const bobsToken = ok(await bob.listChanges()).next;
+    const gone = problem(await phone.listChanges({ query: { since: bobsToken } }), 410);
+    assert.equal(gone.errors?.[0]?.pointer, 'query/since');
+    laptop.since = bobsToken;
+    await pull(phone, laptop);
+    assert.equal(laptop.resets, 1);
+    assert.deepEqual(laptop.tasks, await asServer());
+  });
+
+  it('receives a live event when the other device changes a task', async () => {
+    const controller = new AbortController();
+    const { stream } = await phone.streamTaskEvents({ signal: controller.signal, sseMaxRetryAttempts: 0 });
+    const events = stream[Symbol.asyncIterator]();
+    const next = async (): Promise<SyncEvent> => {
+      const { value, done } = await events.next();
+      assert.ok(!done, 'the stream ended early');
+      return value as SyncEvent;
+    };
+    try {
+      const position = await next();
+      assert.equal(position.type, 'sync');
+      ok(await alice.createTask({ body: { title: 'Seen live' } }), 201);
+      const announced = await next();
+      assert.equal(announced.type, 'sync');
+      assert.ok((announced.seq ?? 0) > (position.seq ?? 0));
+    } finally {
+      controller.abort();
+    }
+    await pull(phone, laptop);
+    assert.ok([...laptop.tasks.values()].some((t) => t.title === 'Seen live'));
   });
 });

@@ -1,2 +1,2 @@
 // Generated from openapi/tasks.yaml by `make client`; never edit by hand.
-export { completeTask, createTask, deleteTask, getHealth, getReadiness, getTask, listTasks, patchTask, replaceTask } from './sdk.gen.js';
+export { bulkUpdateTasks, clearCompletedTasks, completeTask, createTask, deleteTask, getHealth, getReadiness, getTask, listChanges, listTasks, patchTask, replaceTask, streamTaskEvents } from './sdk.gen.js';

@@ -1,5 +1,5 @@
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { CompleteTaskData, CompleteTaskErrors, CompleteTaskResponses, CreateTaskData, CreateTaskErrors, CreateTaskResponses, DeleteTaskData, DeleteTaskErrors, DeleteTaskResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetTaskData, GetTaskErrors, GetTaskResponses, ListTasksData, ListTasksErrors, ListTasksResponses, PatchTaskData, PatchTaskErrors, PatchTaskResponses, ReplaceTaskData, ReplaceTaskErrors, ReplaceTaskResponses } from './types.gen.js';
+import type { BulkUpdateTasksData, BulkUpdateTasksErrors, BulkUpdateTasksResponses, ClearCompletedTasksData, ClearCompletedTasksErrors, ClearCompletedTasksResponses, CompleteTaskData, CompleteTaskErrors, CompleteTaskResponses, CreateTaskData, CreateTaskErrors, CreateTaskResponses, DeleteTaskData, DeleteTaskErrors, DeleteTaskResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetTaskData, GetTaskErrors, GetTaskResponses, ListChangesData, ListChangesErrors, ListChangesResponses, ListTasksData, ListTasksErrors, ListTasksResponses, PatchTaskData, PatchTaskErrors, PatchTaskResponses, ReplaceTaskData, ReplaceTaskErrors, ReplaceTaskResponses, StreamTaskEventsData, StreamTaskEventsErrors, StreamTaskEventsResponse, StreamTaskEventsResponses } from './types.gen.js';
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
      * You can provide a client instance returned by `createClient()` instead of
@@ -51,6 +51,60 @@ export declare const replaceTask: <ThrowOnError extends boolean = false>(options
  * With no body, toggles completion; with `{"completed": …}`, sets it. `completed_at` follows.
  */
 export declare const completeTask: <ThrowOnError extends boolean = false>(options: Options<CompleteTaskData, ThrowOnError>) => import("./client/types.gen.js").RequestResult<CompleteTaskResponses, CompleteTaskErrors, ThrowOnError, "fields">;
+/**
+ * What changed since a sync token
+ *
+ * The caller's changes in the order they were made: created and changed tasks in full,
+ * deleted tasks as tombstones (id and deletion time). Without `since` it is a full initial
+ * sync. Each page ends with `next`, the token to pass as `since` for the following page (when
+ * `more` is true) or for the next sync (when it is false). A token is opaque and valid only for
+ * the user it was issued to. A change is never made visible behind a token already issued, so
+ * syncing from the last `next` misses nothing and repeats nothing. Tombstones are kept for a
+ * retention period (30 days by default); a token older than that, or one not issued to the
+ * caller, is answered with `410 Gone`: drop the local copy and sync again without `since`.
+ *
+ */
+export declare const listChanges: <ThrowOnError extends boolean = false>(options?: Options<ListChangesData, ThrowOnError>) => import("./client/types.gen.js").RequestResult<ListChangesResponses, ListChangesErrors, ThrowOnError, "fields">;
+/**
+ * Server-sent events announcing the caller's changes
+ *
+ * A `text/event-stream` (server-sent events). Each event's `data` is a `SyncEvent` (JSON) and its
+ * `event` field names its `type`:
+ *
+ * - `sync`: the caller's changes have reached sequence number `seq` (also the event's `id`);
+ * pull `listChanges` from your last token. The first event of a stream is the current
+ * position, unless `Last-Event-ID` shows the client already has it.
+ * - `resync`: the server may have missed announcements (its database listener reconnected);
+ * pull `listChanges` now.
+ *
+ * Comment lines (`: heartbeat`) are sent periodically so proxies keep the stream open. The
+ * server ends a stream after a maximum duration and at shutdown; reconnect with
+ * `Last-Event-ID`. Streams are capped per user (`429`) and per server process (`503`).
+ * On the wire:
+ *
+ * event: sync
+ * id: 12
+ * data: {"type":"sync","seq":12}
+ *
+ * : heartbeat
+ *
+ */
+export declare const streamTaskEvents: <ThrowOnError extends boolean = false>(options?: Options<StreamTaskEventsData, ThrowOnError, StreamTaskEventsResponse>) => Promise<import("./core/serverSentEvents.gen.js").ServerSentEventsResult<StreamTaskEventsResponses, StreamTaskEventsErrors>>;
+/**
+ * Complete, reopen or delete a set of tasks at once
+ *
+ * One atomic change of up to 100 tasks: every task named is changed, or none is. The result
+ * lists each requested id in request order with its outcome; an id that does not exist and an
+ * id of someone else's task are both `not_found`. Each change appears in the change feed.
+ *
+ */
+export declare const bulkUpdateTasks: <ThrowOnError extends boolean = false>(options: Options<BulkUpdateTasksData, ThrowOnError>) => import("./client/types.gen.js").RequestResult<BulkUpdateTasksResponses, BulkUpdateTasksErrors, ThrowOnError, "fields">;
+/**
+ * Delete all of the caller's completed tasks
+ *
+ * Like Google Tasks' `clear`. Each deletion leaves a tombstone in the change feed.
+ */
+export declare const clearCompletedTasks: <ThrowOnError extends boolean = false>(options?: Options<ClearCompletedTasksData, ThrowOnError>) => import("./client/types.gen.js").RequestResult<ClearCompletedTasksResponses, ClearCompletedTasksErrors, ThrowOnError, "fields">;
 /**
  * Liveness probe
  */

@@ -84,6 +84,79 @@ export type TaskPatch = {
 export type CompletionUpdate = {
     completed: boolean;
 };
+/**
+ * An opaque sync token, as issued in `ChangePage.next`.
+ */
+export type SyncToken = string;
+export type ChangeKind = 'task' | 'tombstone';
+export type SyncEventType = 'sync' | 'resync';
+/**
+ * `not_found` for a missing task and for another user's task alike.
+ */
+export type BulkStatus = 'updated' | 'deleted' | 'not_found';
+/**
+ * One change: `task` holds the task as it is now (`kind` is `task`), or the task was deleted at
+ * `deleted_at` (`kind` is `tombstone`, `task` is null). Apply changes in order; a tombstone for
+ * a task the client never saw is a no-op.
+ *
+ */
+export type TaskChange = {
+    kind: ChangeKind;
+    /**
+     * The task's id.
+     */
+    id: number;
+    /**
+     * The caller's change sequence number of this change.
+     */
+    seq: number;
+    task: Task | null;
+    deleted_at: string | null;
+};
+export type ChangePage = {
+    changes: Array<TaskChange>;
+    next: SyncToken;
+    /**
+     * True when more changes follow now; pass `next` as `since` to get them.
+     */
+    more: boolean;
+    /**
+     * The change sequence number `next` stands at; compare it with a `sync` event's `seq`.
+     */
+    position: number;
+};
+/**
+ * The `data` of one server-sent event.
+ */
+export type SyncEvent = {
+    type: SyncEventType;
+    /**
+     * For `sync`, the caller's latest change sequence number; null for `resync`.
+     */
+    seq: number | null;
+};
+export type BulkAction = 'complete' | 'reopen' | 'delete';
+export type BulkRequest = {
+    action: BulkAction;
+    ids: Array<number>;
+};
+export type BulkOutcome = {
+    id: number;
+    status: BulkStatus;
+    /**
+     * The task after the change; null when deleted or not found.
+     */
+    task: Task | null;
+};
+export type BulkResult = {
+    results: Array<BulkOutcome>;
+};
+export type ClearResult = {
+    /**
+     * The number of completed tasks deleted.
+     */
+    deleted: number;
+};
 export type Health = {
     status: 'ok';
 };
@@ -536,6 +609,179 @@ export type CompleteTaskResponses = {
     200: Task;
 };
 export type CompleteTaskResponse = CompleteTaskResponses[keyof CompleteTaskResponses];
+export type ListChangesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * The `next` token of a previous page; absent for a full initial sync.
+         */
+        since?: SyncToken;
+        /**
+         * Page size (changes per page).
+         */
+        limit?: number;
+    };
+    url: '/api/tasks/changes';
+};
+export type ListChangesErrors = {
+    /**
+     * The request does not satisfy the contract; nothing was changed.
+     */
+    400: Problem;
+    /**
+     * Missing, malformed, oversized, expired or badly signed bearer token. Each one counts against
+     * the client address's `"address"` limit (see `RateLimit`).
+     *
+     */
+    401: Problem;
+    /**
+     * The `Accept` header rules out `application/json`, the only representation; nothing was changed.
+     */
+    406: Problem;
+    /**
+     * The sync token is older than the tombstone retention, or was not issued to the caller:
+     * changes may have been forgotten. Drop the local copy and sync again without `since`.
+     *
+     */
+    410: Problem;
+    /**
+     * An unexpected error; no internals are disclosed.
+     */
+    500: Problem;
+    /**
+     * The database cannot be reached right now; retry later.
+     */
+    503: Problem;
+};
+export type ListChangesError = ListChangesErrors[keyof ListChangesErrors];
+export type ListChangesResponses = {
+    /**
+     * One page of changes, and the token to continue from.
+     */
+    200: ChangePage;
+};
+export type ListChangesResponse = ListChangesResponses[keyof ListChangesResponses];
+export type StreamTaskEventsData = {
+    body?: never;
+    headers?: {
+        /**
+         * The `id` of the last event received, sent when reconnecting.
+         */
+        'Last-Event-ID'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/api/tasks/events';
+};
+export type StreamTaskEventsErrors = {
+    /**
+     * Missing, malformed, oversized, expired or badly signed bearer token. Each one counts against
+     * the client address's `"address"` limit (see `RateLimit`).
+     *
+     */
+    401: Problem;
+    /**
+     * The `Accept` header rules out `application/json`, the only representation; nothing was changed.
+     */
+    406: Problem;
+    /**
+     * The caller already has the maximum number of open event streams.
+     */
+    429: Problem;
+    /**
+     * An unexpected error; no internals are disclosed.
+     */
+    500: Problem;
+    /**
+     * The database cannot be reached right now; retry later.
+     */
+    503: Problem;
+};
+export type StreamTaskEventsError = StreamTaskEventsErrors[keyof StreamTaskEventsErrors];
+export type StreamTaskEventsResponses = {
+    /**
+     * The event stream.
+     */
+    200: SyncEvent;
+};
+export type StreamTaskEventsResponse = StreamTaskEventsResponses[keyof StreamTaskEventsResponses];
+export type BulkUpdateTasksData = {
+    body: BulkRequest;
+    path?: never;
+    query?: never;
+    url: '/api/tasks/bulk';
+};
+export type BulkUpdateTasksErrors = {
+    /**
+     * The request does not satisfy the contract; nothing was changed.
+     */
+    400: Problem;
+    /**
+     * Missing, malformed, oversized, expired or badly signed bearer token. Each one counts against
+     * the client address's `"address"` limit (see `RateLimit`).
+     *
+     */
+    401: Problem;
+    /**
+     * The `Accept` header rules out `application/json`, the only representation; nothing was changed.
+     */
+    406: Problem;
+    /**
+     * The request body is not `application/json`; nothing was changed.
+     */
+    415: Problem;
+    /**
+     * An unexpected error; no internals are disclosed.
+     */
+    500: Problem;
+    /**
+     * The database cannot be reached right now; retry later.
+     */
+    503: Problem;
+};
+export type BulkUpdateTasksError = BulkUpdateTasksErrors[keyof BulkUpdateTasksErrors];
+export type BulkUpdateTasksResponses = {
+    /**
+     * The outcome for each requested id.
+     */
+    200: BulkResult;
+};
+export type BulkUpdateTasksResponse = BulkUpdateTasksResponses[keyof BulkUpdateTasksResponses];
+export type ClearCompletedTasksData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/tasks/completed';
+};
+export type ClearCompletedTasksErrors = {
+    /**
+     * Missing, malformed, oversized, expired or badly signed bearer token. Each one counts against
+     * the client address's `"address"` limit (see `RateLimit`).
+     *
+     */
+    401: Problem;
+    /**
+     * The `Accept` header rules out `application/json`, the only representation; nothing was changed.
+     */
+    406: Problem;
+    /**
+     * An unexpected error; no internals are disclosed.
+     */
+    500: Problem;
+    /**
+     * The database cannot be reached right now; retry later.
+     */
+    503: Problem;
+};
+export type ClearCompletedTasksError = ClearCompletedTasksErrors[keyof ClearCompletedTasksErrors];
+export type ClearCompletedTasksResponses = {
+    /**
+     * How many tasks were deleted.
+     */
+    200: ClearResult;
+};
+export type ClearCompletedTasksResponse = ClearCompletedTasksResponses[keyof ClearCompletedTasksResponses];
 export type GetHealthData = {
     body?: never;
     path?: never;
