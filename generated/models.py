@@ -15,6 +15,19 @@ class StatusFilter(StrEnum):
     completed = 'completed'
 
 
+class EntityTagList(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description='`*`, or a comma-separated list of RFC 9110 entity tags: `"…"` or weak `W/"…"`.',
+            examples=['"42-3", "42-4"'],
+            max_length=1024,
+            min_length=1,
+            pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
+        ),
+    ]
+
+
 class TaskSort(StrEnum):
     created_at = 'created_at'
     field_created_at = '-created_at'
@@ -108,6 +121,15 @@ class Task(BaseModel):
     tags: Annotated[list[str], Field(examples=[['groceries', 'home']])]
     created_at: Annotated[AwareDatetime, Field(examples=['2026-11-24T08:00:00Z'])]
     updated_at: Annotated[AwareDatetime, Field(examples=['2026-11-24T08:00:00Z'])]
+    version: Annotated[
+        int,
+        Field(
+            description='1 when created, one more on every change; the `ETag` is made of it.',
+            examples=[3],
+            ge=1,
+            le=2147483647,
+        ),
+    ]
 
 
 class TaskCreate(BaseModel):

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import TypeAdapter
 
 from kit.contract import Contract
-from kit.http import BodyReader, negotiate, render
+from kit.http import BodyReader, NotModified, Rendered, negotiate, render
 
 from . import models
 from .interface import HealthHandler, TasksHandler
@@ -118,6 +118,12 @@ def build_router(
             max_length=2048,
             pattern='^[A-Za-z0-9_-]+$',
         ),
+        if_none_match: str | None = Header(
+            None,
+            min_length=1,
+            max_length=1024,
+            pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
+        ),
         user_id: str = Depends(current_user),
         handler: TasksHandler = Depends(tasks),
     ) -> Response:
@@ -133,7 +139,11 @@ def build_router(
             tag=tag,
             limit=limit,
             cursor=cursor,
+            if_none_match=if_none_match,
         )
+
+        if isinstance(result, NotModified):
+            return render(304, None, response)
 
         return render(200, _list_tasks_result.dump_json(result), response)
 
@@ -147,6 +157,12 @@ def build_router(
     async def create_task(
         request: Request,
         response: Response,
+        idempotency_key: str | None = Header(
+            None,
+            min_length=1,
+            max_length=255,
+            pattern='^[\\x21-\\x7e]+$',
+        ),
         user_id: str = Depends(current_user),
         handler: TasksHandler = Depends(tasks),
     ) -> Response:
@@ -158,8 +174,12 @@ def build_router(
         result = await handler.create_task(
             user_id=user_id,
             response=response,
+            idempotency_key=idempotency_key,
             body=body,
         )
+
+        if isinstance(result, Rendered):
+            return render(201, result.content, response)
 
         return render(201, _create_task_result.dump_json(result), response)
 
@@ -172,10 +192,17 @@ def build_router(
     )
     async def get_task(
         request: Request,
+        response: Response,
         task_id: int = Path(
             ...,
             ge=1,
             le=9223372036854775807,
+        ),
+        if_none_match: str | None = Header(
+            None,
+            min_length=1,
+            max_length=1024,
+            pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
         ),
         user_id: str = Depends(current_user),
         handler: TasksHandler = Depends(tasks),
@@ -185,10 +212,15 @@ def build_router(
 
         result = await handler.get_task(
             user_id=user_id,
+            response=response,
             task_id=task_id,
+            if_none_match=if_none_match,
         )
 
-        return render(200, _get_task_result.dump_json(result))
+        if isinstance(result, NotModified):
+            return render(304, None, response)
+
+        return render(200, _get_task_result.dump_json(result), response)
 
     @router.put(
         "/api/tasks/{task_id}",
@@ -199,10 +231,23 @@ def build_router(
     )
     async def replace_task(
         request: Request,
+        response: Response,
         task_id: int = Path(
             ...,
             ge=1,
             le=9223372036854775807,
+        ),
+        if_match: str | None = Header(
+            None,
+            min_length=1,
+            max_length=1024,
+            pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
+        ),
+        idempotency_key: str | None = Header(
+            None,
+            min_length=1,
+            max_length=255,
+            pattern='^[\\x21-\\x7e]+$',
         ),
         user_id: str = Depends(current_user),
         handler: TasksHandler = Depends(tasks),
@@ -214,11 +259,17 @@ def build_router(
 
         result = await handler.replace_task(
             user_id=user_id,
+            response=response,
             task_id=task_id,
+            if_match=if_match,
+            idempotency_key=idempotency_key,
             body=body,
         )
 
-        return render(200, _replace_task_result.dump_json(result))
+        if isinstance(result, Rendered):
+            return render(200, result.content, response)
+
+        return render(200, _replace_task_result.dump_json(result), response)
 
     @router.delete(
         "/api/tasks/{task_id}",
@@ -228,10 +279,23 @@ def build_router(
         status_code=204,
     )
     async def delete_task(
+        response: Response,
         task_id: int = Path(
             ...,
             ge=1,
             le=9223372036854775807,
+        ),
+        if_match: str | None = Header(
+            None,
+            min_length=1,
+            max_length=1024,
+            pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
+        ),
+        idempotency_key: str | None = Header(
+            None,
+            min_length=1,
+            max_length=255,
+            pattern='^[\\x21-\\x7e]+$',
         ),
         user_id: str = Depends(current_user),
         handler: TasksHandler = Depends(tasks),
@@ -239,10 +303,13 @@ def build_router(
 
         await handler.delete_task(
             user_id=user_id,
+            response=response,
             task_id=task_id,
+            if_match=if_match,
+            idempotency_key=idempotency_key,
         )
 
-        return render(204, None)
+        return render(204, None, response)
 
     @router.patch(
         "/api/tasks/{task_id}",
@@ -253,10 +320,23 @@ def build_router(
     )
     async def patch_task(
         request: Request,
+        response: Response,
         task_id: int = Path(
             ...,
             ge=1,
             le=9223372036854775807,
+        ),
+        if_match: str | None = Header(
+            None,
+            min_length=1,
+            max_length=1024,
+            pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
+        ),
+        idempotency_key: str | None = Header(
+            None,
+            min_length=1,
+            max_length=255,
+            pattern='^[\\x21-\\x7e]+$',
         ),
         user_id: str = Depends(current_user),
         handler: TasksHandler = Depends(tasks),
@@ -268,11 +348,17 @@ def build_router(
 
         result = await handler.patch_task(
             user_id=user_id,
+            response=response,
             task_id=task_id,
+            if_match=if_match,
+            idempotency_key=idempotency_key,
             body=body,
         )
 
-        return render(200, _patch_task_result.dump_json(result))
+        if isinstance(result, Rendered):
+            return render(200, result.content, response)
+
+        return render(200, _patch_task_result.dump_json(result), response)
 
     @router.patch(
         "/api/tasks/{task_id}/complete",
@@ -283,10 +369,23 @@ def build_router(
     )
     async def complete_task(
         request: Request,
+        response: Response,
         task_id: int = Path(
             ...,
             ge=1,
             le=9223372036854775807,
+        ),
+        if_match: str | None = Header(
+            None,
+            min_length=1,
+            max_length=1024,
+            pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
+        ),
+        idempotency_key: str | None = Header(
+            None,
+            min_length=1,
+            max_length=255,
+            pattern='^[\\x21-\\x7e]+$',
         ),
         user_id: str = Depends(current_user),
         handler: TasksHandler = Depends(tasks),
@@ -298,11 +397,17 @@ def build_router(
 
         result = await handler.complete_task(
             user_id=user_id,
+            response=response,
             task_id=task_id,
+            if_match=if_match,
+            idempotency_key=idempotency_key,
             body=body,
         )
 
-        return render(200, _complete_task_result.dump_json(result))
+        if isinstance(result, Rendered):
+            return render(200, result.content, response)
+
+        return render(200, _complete_task_result.dump_json(result), response)
 
     @router.get(
         "/healthz",

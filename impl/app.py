@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +20,7 @@ from impl.contract import CONTRACT
 from impl.db import create_engine, create_gate
 from impl.errors import install_error_handlers
 from impl.health import health_probes
+from impl.idempotency import purge_periodically
 from impl.policies import install_request_policies
 from impl.settings import Settings
 from impl.tasks.handler import task_handler
@@ -31,8 +33,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock = time.monotoni
     verifier = TokenVerifier.from_settings(settings, clock=clock)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Expired Idempotency-Keys are purged by every worker itself: no cron outside the service.
+        purge = asyncio.create_task(
+            purge_periodically(app.state.gate, settings.idempotency_purge_interval_seconds)
+        )
         yield
+        purge.cancel()
         await verifier.aclose()
         await engine.dispose()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import orjson
@@ -167,12 +168,36 @@ class RequestDatabase:
     def dialect(self) -> str:
         return self._gate.engine.dialect.name
 
+    async def _connected(self) -> AsyncConnection:
+        if self._connection is None:
+            self._connection = await self._gate.connect()
+        return self._connection
+
     async def execute(
         self, statement: Executable, parameters: Mapping[str, Any] | None = None
     ) -> Result[Any]:
-        if self._connection is None:
-            self._connection = await self._gate.connect()
-        return await self._connection.execute(statement, parameters)
+        return await (await self._connected()).execute(statement, parameters)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """The statements run inside commit together, or not at all (rolled back on any exception).
+
+        On PostgreSQL the connection leaves autocommit for READ COMMITTED until it returns to the
+        pool: each statement sees what committed before it started, and an INSERT of a unique key
+        waits for a concurrent transaction holding the same key to finish. SQLite runs one writing
+        transaction at a time.
+        """
+        connection = await self._connected()
+        if connection.in_transaction():
+            await connection.commit()
+        if self.dialect == "postgresql":
+            await connection.execution_options(isolation_level="READ COMMITTED")
+        try:
+            yield
+        except BaseException:
+            await connection.rollback()
+            raise
+        await connection.commit()
 
     async def commit(self) -> None:
         if self._connection is not None:

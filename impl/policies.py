@@ -31,8 +31,15 @@ def _cors_options(settings: Settings) -> dict[str, Any]:
     return {
         "allow_origins": settings.cors_origins,
         "allow_methods": ["GET", "POST", "PUT", "PATCH", "DELETE"],
-        "allow_headers": ["Authorization", "Content-Type"],
-        "expose_headers": ["Link", "Location", "Retry-After", "WWW-Authenticate"],
+        "allow_headers": ["Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key"],
+        "expose_headers": [
+            "Link",
+            "Location",
+            "Retry-After",
+            "WWW-Authenticate",
+            "ETag",
+            "Idempotent-Replayed",
+        ],
     }
 
 

@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     # Neon's "-pooler" endpoints), where a statement prepared on one server connection is gone on the next.
     db_statement_cache_size: Annotated[int | None, Field(ge=0)] = None
 
+    # Writes without If-Match are refused (428) when set: every client must prove what it saw.
+    require_if_match: bool = False
+    # How long an Idempotency-Key's stored response is replayed; expired keys are purged in batches.
+    idempotency_retention_seconds: Annotated[int, Field(ge=1)] = 86_400
+    idempotency_purge_interval_seconds: Annotated[float, Field(gt=0)] = 60.0
+
     @field_validator("cors_origins", "jwt_algorithms", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:

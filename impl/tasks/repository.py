@@ -63,6 +63,24 @@ DELETE_OWNED_TASK = delete(TASKS).where(_OWNED_TASK).returning(COLUMNS.id)
 INSERT_TASK = insert(TASKS).returning(*COLUMNS)
 
 
+def _bumped_version() -> dict[str, Any]:
+    """The SET entry every modifying statement carries: the ETag changes with every change."""
+    return {"version": COLUMNS.version + 1}
+
+
+def _version_in() -> ColumnElement[bool]:
+    """If-Match in the write itself: the row changes only if its version is one the client named.
+
+    Checked by the same UPDATE/DELETE that writes, so of concurrent writers holding one ETag exactly
+    one matches; the others find the version already bumped (PostgreSQL re-checks the condition on
+    the row it waited for; SQLite runs one writer at a time).
+    """
+    return COLUMNS.version.in_(bindparam("versions", expanding=True))
+
+
+DELETE_OWNED_TASK_IF_VERSION = DELETE_OWNED_TASK.where(_version_in())
+
+
 @dataclass(frozen=True)
 class ListQuery:
     completed: bool | None
@@ -91,9 +109,12 @@ _CHANGED_AT = bindparam("at", type_=COLUMNS.updated_at.type)
 TOGGLE_OWNED_TASK = (
     update(TASKS)
     .where(_OWNED_TASK)
-    .values({**_completion(not_(COLUMNS.completed), _CHANGED_AT), "updated_at": _CHANGED_AT})
+    .values(
+        {**_completion(not_(COLUMNS.completed), _CHANGED_AT), "updated_at": _CHANGED_AT, **_bumped_version()}
+    )
     .returning(*COLUMNS)
 )
+TOGGLE_OWNED_TASK_IF_VERSION = TOGGLE_OWNED_TASK.where(_version_in())
 
 
 class TaskRepository:
@@ -104,8 +125,12 @@ class TaskRepository:
     def owned_by(self) -> ColumnElement[bool]:
         return COLUMNS.user_id == self._user_id
 
-    def _owned_task(self, task_id: int) -> dict[str, Any]:
-        return {"owner": self._user_id, "task_id": task_id}
+    def _owned_task(self, task_id: int, versions: list[int] | None = None) -> dict[str, Any]:
+        """The bound parameters of a single-task statement; `versions` those of its If-Match condition."""
+        owned: dict[str, Any] = {"owner": self._user_id, "task_id": task_id}
+        if versions is not None:
+            owned["versions"] = versions
+        return owned
 
     async def create(self, values: dict[str, Any]) -> TaskRecord:
         """One INSERT … RETURNING, the new row as stored."""
@@ -116,26 +141,42 @@ class TaskRepository:
     async def get(self, task_id: int) -> TaskRecord | None:
         return (await self._database.execute(SELECT_OWNED_TASK, self._owned_task(task_id))).first()
 
-    async def update(self, task_id: int, values: dict[str, Any]) -> TaskRecord | None:
-        """One atomic UPDATE … RETURNING: concurrent updates of other fields are never lost."""
+    async def update(
+        self, task_id: int, values: dict[str, Any], versions: list[int] | None = None
+    ) -> TaskRecord | None:
+        """One atomic UPDATE … RETURNING: concurrent updates of other fields are never lost.
+
+        With `versions`, only a row at one of them is changed (If-Match); None when nothing matched.
+        """
         at = now()
         changes = {name: value for name, value in values.items() if name != "completed"}
         if "completed" in values:
             changes |= _completion(literal(values["completed"]), at)
-        statement = update(TASKS).where(_OWNED_TASK).values({**changes, "updated_at": at}).returning(*COLUMNS)
-        return (await self._database.execute(statement, self._owned_task(task_id))).first()
+        statement = (
+            update(TASKS)
+            .where(_OWNED_TASK)
+            .values({**changes, "updated_at": at, **_bumped_version()})
+            .returning(*COLUMNS)
+        )
+        if versions is not None:
+            statement = statement.where(_version_in())
+        return (await self._database.execute(statement, self._owned_task(task_id, versions))).first()
 
-    async def set_completion(self, task_id: int, completed: bool | None) -> TaskRecord | None:
+    async def set_completion(
+        self, task_id: int, completed: bool | None, versions: list[int] | None = None
+    ) -> TaskRecord | None:
         """Set completion, or toggle it when `completed` is None, in one statement."""
         if completed is None:
+            statement = TOGGLE_OWNED_TASK if versions is None else TOGGLE_OWNED_TASK_IF_VERSION
             return (
-                await self._database.execute(TOGGLE_OWNED_TASK, {**self._owned_task(task_id), "at": now()})
+                await self._database.execute(statement, {**self._owned_task(task_id, versions), "at": now()})
             ).first()
-        return await self.update(task_id, {"completed": completed})
+        return await self.update(task_id, {"completed": completed}, versions)
 
-    async def delete(self, task_id: int) -> bool:
+    async def delete(self, task_id: int, versions: list[int] | None = None) -> bool:
+        statement = DELETE_OWNED_TASK if versions is None else DELETE_OWNED_TASK_IF_VERSION
         return (
-            await self._database.execute(DELETE_OWNED_TASK, self._owned_task(task_id))
+            await self._database.execute(statement, self._owned_task(task_id, versions))
         ).first() is not None
 
     async def list(self, query: ListQuery) -> list[TaskRecord]:
