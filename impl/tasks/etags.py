@@ -12,8 +12,9 @@ from collections.abc import Iterable
 
 # One entity tag of a list: weakness and opaque tag (with its quotes).
 ENTITY_TAG = re.compile(r'(W/)?("[^"]*")')
-# A task's opaque tag: "<id>-<version>", the digits bounded so that nothing huge is ever parsed.
-TASK_TAG = re.compile(r'"([0-9]{1,19})-([0-9]{1,10})"')
+# A task's opaque tag exactly as task_etag spells it (no leading zeros: tags compare as strings), the
+# digits bounded so that nothing huge is ever parsed.
+TASK_TAG = re.compile(r'"([1-9][0-9]{0,18})-([1-9][0-9]{0,9})"')
 MAX_VERSION = 2**31 - 1
 ANY = "*"
 
