@@ -57,3 +57,27 @@ export function nextCursor(response: Response | undefined): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The entity tag of a task, `"<id>-<version>"`, as the contract documents the `ETag` header: pass it as
+ * `If-Match` to change the task only if nobody else did since (a 412 otherwise), for instance from a
+ * task of a list, which carries no header of its own.
+ */
+export function etagOf(task: { id: number; version: number }): string {
+  return `"${task.id}-${task.version}"`;
+}
+
+/** The `ETag` of a response (a task's or a page's), to send back in `If-Match` or `If-None-Match`. */
+export function responseEtag(response: Response | undefined): string | undefined {
+  return response?.headers.get('ETag') ?? undefined;
+}
+
+/** A new `Idempotency-Key` for one intended change; send the same key with every retry of it. */
+export function newIdempotencyKey(): string {
+  return globalThis.crypto.randomUUID();
+}
+
+/** Whether the response is the stored one of an earlier request with the same `Idempotency-Key`. */
+export function wasReplayed(response: Response | undefined): boolean {
+  return response?.headers.get('Idempotent-Replayed') === 'true';
+}

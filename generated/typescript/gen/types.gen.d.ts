@@ -2,6 +2,10 @@ export type ClientOptions = {
     baseUrl: 'http://127.0.0.1:8000' | (string & {});
 };
 export type StatusFilter = 'all' | 'pending' | 'completed';
+/**
+ * `*`, or a comma-separated list of RFC 9110 entity tags: `"…"` or weak `W/"…"`.
+ */
+export type EntityTagList = string;
 export type TaskSort = 'created_at' | '-created_at' | 'updated_at' | '-updated_at' | 'title' | '-title' | 'due_at' | '-due_at' | 'priority' | '-priority';
 export type Priority = 'low' | 'medium' | 'high';
 /**
@@ -36,6 +40,10 @@ export type Task = {
     tags: Array<string>;
     created_at: string;
     updated_at: string;
+    /**
+     * 1 when created, one more on every change; the `ETag` is made of it.
+     */
+    version: number;
 };
 export type TaskCreate = {
     title: Title;
@@ -91,8 +99,39 @@ export type Problem = {
  * The task's id.
  */
 export type TaskId = number;
+/**
+ * Change the task only if its current `ETag` is one of these entity tags, or if it exists at all
+ * (`*`); RFC 9110 section 13.1.1 with the strong comparison, so a weak tag (`W/"…"`) never
+ * matches. Otherwise nothing changes and the answer is 412 with the current `ETag`.
+ *
+ */
+export type IfMatch = EntityTagList;
+/**
+ * Answer 304 Not Modified (no body, the `ETag` repeated) if the current `ETag` is one of these
+ * entity tags (weak comparison: `W/"…"` matches too), or for `*`; RFC 9110 section 13.1.2.
+ *
+ */
+export type IfNoneMatch = EntityTagList;
+/**
+ * A key the client chose for this request (a fresh UUID per intended change), scoped to the
+ * user: the first request with it is executed, and a retry with the same key, method, path and
+ * body gets the stored response again (with `Idempotent-Replayed: true`) without executing it
+ * twice. The same key with a different request is a 422. A retry sent while the first request
+ * is still running waits for its outcome. Keys are kept for 24 hours (configurable); error
+ * responses are not stored, so a request that failed can be retried with its key.
+ *
+ */
+export type IdempotencyKey = string;
 export type ListTasksData = {
     body?: never;
+    headers?: {
+        /**
+         * Answer 304 Not Modified (no body, the `ETag` repeated) if the current `ETag` is one of these
+         * entity tags (weak comparison: `W/"…"` matches too), or for `*`; RFC 9110 section 13.1.2.
+         *
+         */
+        'If-None-Match'?: EntityTagList;
+    };
     path?: never;
     query?: {
         /**
@@ -162,6 +201,18 @@ export type ListTasksResponses = {
 export type ListTasksResponse = ListTasksResponses[keyof ListTasksResponses];
 export type CreateTaskData = {
     body: TaskCreate;
+    headers?: {
+        /**
+         * A key the client chose for this request (a fresh UUID per intended change), scoped to the
+         * user: the first request with it is executed, and a retry with the same key, method, path and
+         * body gets the stored response again (with `Idempotent-Replayed: true`) without executing it
+         * twice. The same key with a different request is a 422. A retry sent while the first request
+         * is still running waits for its outcome. Keys are kept for 24 hours (configurable); error
+         * responses are not stored, so a request that failed can be retried with its key.
+         *
+         */
+        'Idempotency-Key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/api/tasks';
@@ -184,6 +235,10 @@ export type CreateTaskErrors = {
      */
     415: Problem;
     /**
+     * The `Idempotency-Key` was already used for a different request (method, path or body); nothing was changed.
+     */
+    422: Problem;
+    /**
      * An unexpected error; no internals are disclosed.
      */
     500: Problem;
@@ -195,13 +250,32 @@ export type CreateTaskErrors = {
 export type CreateTaskError = CreateTaskErrors[keyof CreateTaskErrors];
 export type CreateTaskResponses = {
     /**
-     * The created task.
+     * The created task (or, for a retried `Idempotency-Key`, the stored response).
      */
     201: Task;
 };
 export type CreateTaskResponse = CreateTaskResponses[keyof CreateTaskResponses];
 export type DeleteTaskData = {
     body?: never;
+    headers?: {
+        /**
+         * Change the task only if its current `ETag` is one of these entity tags, or if it exists at all
+         * (`*`); RFC 9110 section 13.1.1 with the strong comparison, so a weak tag (`W/"…"`) never
+         * matches. Otherwise nothing changes and the answer is 412 with the current `ETag`.
+         *
+         */
+        'If-Match'?: EntityTagList;
+        /**
+         * A key the client chose for this request (a fresh UUID per intended change), scoped to the
+         * user: the first request with it is executed, and a retry with the same key, method, path and
+         * body gets the stored response again (with `Idempotent-Replayed: true`) without executing it
+         * twice. The same key with a different request is a 422. A retry sent while the first request
+         * is still running waits for its outcome. Keys are kept for 24 hours (configurable); error
+         * responses are not stored, so a request that failed can be retried with its key.
+         *
+         */
+        'Idempotency-Key'?: string;
+    };
     path: {
         /**
          * The task's id.
@@ -225,6 +299,20 @@ export type DeleteTaskErrors = {
      */
     404: Problem;
     /**
+     * `If-Match` names none of the task's current entity tags; nothing was changed. The `ETag` header
+     * is the current one: fetch the task, reconcile, and retry with it.
+     *
+     */
+    412: Problem;
+    /**
+     * The `Idempotency-Key` was already used for a different request (method, path or body); nothing was changed.
+     */
+    422: Problem;
+    /**
+     * The server requires `If-Match` on writes (`REQUIRE_IF_MATCH`); nothing was changed.
+     */
+    428: Problem;
+    /**
      * An unexpected error; no internals are disclosed.
      */
     500: Problem;
@@ -236,13 +324,21 @@ export type DeleteTaskErrors = {
 export type DeleteTaskError = DeleteTaskErrors[keyof DeleteTaskErrors];
 export type DeleteTaskResponses = {
     /**
-     * Deleted.
+     * Deleted (or, for a retried `Idempotency-Key`, the stored response).
      */
     204: void;
 };
 export type DeleteTaskResponse = DeleteTaskResponses[keyof DeleteTaskResponses];
 export type GetTaskData = {
     body?: never;
+    headers?: {
+        /**
+         * Answer 304 Not Modified (no body, the `ETag` repeated) if the current `ETag` is one of these
+         * entity tags (weak comparison: `W/"…"` matches too), or for `*`; RFC 9110 section 13.1.2.
+         *
+         */
+        'If-None-Match'?: EntityTagList;
+    };
     path: {
         /**
          * The task's id.
@@ -288,6 +384,25 @@ export type GetTaskResponses = {
 export type GetTaskResponse = GetTaskResponses[keyof GetTaskResponses];
 export type PatchTaskData = {
     body: TaskPatch;
+    headers?: {
+        /**
+         * Change the task only if its current `ETag` is one of these entity tags, or if it exists at all
+         * (`*`); RFC 9110 section 13.1.1 with the strong comparison, so a weak tag (`W/"…"`) never
+         * matches. Otherwise nothing changes and the answer is 412 with the current `ETag`.
+         *
+         */
+        'If-Match'?: EntityTagList;
+        /**
+         * A key the client chose for this request (a fresh UUID per intended change), scoped to the
+         * user: the first request with it is executed, and a retry with the same key, method, path and
+         * body gets the stored response again (with `Idempotent-Replayed: true`) without executing it
+         * twice. The same key with a different request is a 422. A retry sent while the first request
+         * is still running waits for its outcome. Keys are kept for 24 hours (configurable); error
+         * responses are not stored, so a request that failed can be retried with its key.
+         *
+         */
+        'Idempotency-Key'?: string;
+    };
     path: {
         /**
          * The task's id.
@@ -315,9 +430,23 @@ export type PatchTaskErrors = {
      */
     406: Problem;
     /**
+     * `If-Match` names none of the task's current entity tags; nothing was changed. The `ETag` header
+     * is the current one: fetch the task, reconcile, and retry with it.
+     *
+     */
+    412: Problem;
+    /**
      * The request body is not `application/json`; nothing was changed.
      */
     415: Problem;
+    /**
+     * The `Idempotency-Key` was already used for a different request (method, path or body); nothing was changed.
+     */
+    422: Problem;
+    /**
+     * The server requires `If-Match` on writes (`REQUIRE_IF_MATCH`); nothing was changed.
+     */
+    428: Problem;
     /**
      * An unexpected error; no internals are disclosed.
      */
@@ -337,6 +466,25 @@ export type PatchTaskResponses = {
 export type PatchTaskResponse = PatchTaskResponses[keyof PatchTaskResponses];
 export type ReplaceTaskData = {
     body: TaskReplace;
+    headers?: {
+        /**
+         * Change the task only if its current `ETag` is one of these entity tags, or if it exists at all
+         * (`*`); RFC 9110 section 13.1.1 with the strong comparison, so a weak tag (`W/"…"`) never
+         * matches. Otherwise nothing changes and the answer is 412 with the current `ETag`.
+         *
+         */
+        'If-Match'?: EntityTagList;
+        /**
+         * A key the client chose for this request (a fresh UUID per intended change), scoped to the
+         * user: the first request with it is executed, and a retry with the same key, method, path and
+         * body gets the stored response again (with `Idempotent-Replayed: true`) without executing it
+         * twice. The same key with a different request is a 422. A retry sent while the first request
+         * is still running waits for its outcome. Keys are kept for 24 hours (configurable); error
+         * responses are not stored, so a request that failed can be retried with its key.
+         *
+         */
+        'Idempotency-Key'?: string;
+    };
     path: {
         /**
          * The task's id.
@@ -364,9 +512,23 @@ export type ReplaceTaskErrors = {
      */
     406: Problem;
     /**
+     * `If-Match` names none of the task's current entity tags; nothing was changed. The `ETag` header
+     * is the current one: fetch the task, reconcile, and retry with it.
+     *
+     */
+    412: Problem;
+    /**
      * The request body is not `application/json`; nothing was changed.
      */
     415: Problem;
+    /**
+     * The `Idempotency-Key` was already used for a different request (method, path or body); nothing was changed.
+     */
+    422: Problem;
+    /**
+     * The server requires `If-Match` on writes (`REQUIRE_IF_MATCH`); nothing was changed.
+     */
+    428: Problem;
     /**
      * An unexpected error; no internals are disclosed.
      */
@@ -386,6 +548,25 @@ export type ReplaceTaskResponses = {
 export type ReplaceTaskResponse = ReplaceTaskResponses[keyof ReplaceTaskResponses];
 export type CompleteTaskData = {
     body?: CompletionUpdate;
+    headers?: {
+        /**
+         * Change the task only if its current `ETag` is one of these entity tags, or if it exists at all
+         * (`*`); RFC 9110 section 13.1.1 with the strong comparison, so a weak tag (`W/"…"`) never
+         * matches. Otherwise nothing changes and the answer is 412 with the current `ETag`.
+         *
+         */
+        'If-Match'?: EntityTagList;
+        /**
+         * A key the client chose for this request (a fresh UUID per intended change), scoped to the
+         * user: the first request with it is executed, and a retry with the same key, method, path and
+         * body gets the stored response again (with `Idempotent-Replayed: true`) without executing it
+         * twice. The same key with a different request is a 422. A retry sent while the first request
+         * is still running waits for its outcome. Keys are kept for 24 hours (configurable); error
+         * responses are not stored, so a request that failed can be retried with its key.
+         *
+         */
+        'Idempotency-Key'?: string;
+    };
     path: {
         /**
          * The task's id.
@@ -413,9 +594,23 @@ export type CompleteTaskErrors = {
      */
     406: Problem;
     /**
+     * `If-Match` names none of the task's current entity tags; nothing was changed. The `ETag` header
+     * is the current one: fetch the task, reconcile, and retry with it.
+     *
+     */
+    412: Problem;
+    /**
      * The request body is not `application/json`; nothing was changed.
      */
     415: Problem;
+    /**
+     * The `Idempotency-Key` was already used for a different request (method, path or body); nothing was changed.
+     */
+    422: Problem;
+    /**
+     * The server requires `If-Match` on writes (`REQUIRE_IF_MATCH`); nothing was changed.
+     */
+    428: Problem;
     /**
      * An unexpected error; no internals are disclosed.
      */
