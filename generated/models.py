@@ -15,19 +15,6 @@ class StatusFilter(StrEnum):
     completed = 'completed'
 
 
-class EntityTagList(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description='`*`, or a comma-separated list of RFC 9110 entity tags: `"…"` or weak `W/"…"`.',
-            examples=['"42-3", "42-4"'],
-            max_length=1024,
-            min_length=1,
-            pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
-        ),
-    ]
-
-
 class TaskSort(StrEnum):
     created_at = 'created_at'
     field_created_at = '-created_at'

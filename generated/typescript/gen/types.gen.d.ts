@@ -2,10 +2,6 @@ export type ClientOptions = {
     baseUrl: 'http://127.0.0.1:8000' | (string & {});
 };
 export type StatusFilter = 'all' | 'pending' | 'completed';
-/**
- * `*`, or a comma-separated list of RFC 9110 entity tags: `"…"` or weak `W/"…"`.
- */
-export type EntityTagList = string;
 export type TaskSort = 'created_at' | '-created_at' | 'updated_at' | '-updated_at' | 'title' | '-title' | 'due_at' | '-due_at' | 'priority' | '-priority';
 export type Priority = 'low' | 'medium' | 'high';
 /**
@@ -100,18 +96,13 @@ export type Problem = {
  */
 export type TaskId = number;
 /**
- * Change the task only if its current `ETag` is one of these entity tags, or if it exists at all
- * (`*`); RFC 9110 section 13.1.1 with the strong comparison, so a weak tag (`W/"…"`) never
- * matches. Otherwise nothing changes and the answer is 412 with the current `ETag`.
- *
+ * `*`, or a comma-separated list of RFC 9110 entity tags: `"…"` or weak `W/"…"`.
  */
-export type IfMatch = EntityTagList;
+export type IfMatch = string;
 /**
- * Answer 304 Not Modified (no body, the `ETag` repeated) if the current `ETag` is one of these
- * entity tags (weak comparison: `W/"…"` matches too), or for `*`; RFC 9110 section 13.1.2.
- *
+ * `*`, or a comma-separated list of RFC 9110 entity tags: `"…"` or weak `W/"…"`.
  */
-export type IfNoneMatch = EntityTagList;
+export type IfNoneMatch = string;
 /**
  * A key the client chose for this request (a fresh UUID per intended change), scoped to the
  * user: the first request with it is executed, and a retry with the same key, method, path and
@@ -126,11 +117,9 @@ export type ListTasksData = {
     body?: never;
     headers?: {
         /**
-         * Answer 304 Not Modified (no body, the `ETag` repeated) if the current `ETag` is one of these
-         * entity tags (weak comparison: `W/"…"` matches too), or for `*`; RFC 9110 section 13.1.2.
-         *
+         * `*`, or a comma-separated list of RFC 9110 entity tags: `"…"` or weak `W/"…"`.
          */
-        'If-None-Match'?: EntityTagList;
+        'If-None-Match'?: string;
     };
     path?: never;
     query?: {
@@ -259,12 +248,9 @@ export type DeleteTaskData = {
     body?: never;
     headers?: {
         /**
-         * Change the task only if its current `ETag` is one of these entity tags, or if it exists at all
-         * (`*`); RFC 9110 section 13.1.1 with the strong comparison, so a weak tag (`W/"…"`) never
-         * matches. Otherwise nothing changes and the answer is 412 with the current `ETag`.
-         *
+         * `*`, or a comma-separated list of RFC 9110 entity tags: `"…"` or weak `W/"…"`.
          */
-        'If-Match'?: EntityTagList;
+        'If-Match'?: string;
         /**
          * A key the client chose for this request (a fresh UUID per intended change), scoped to the
          * user: the first request with it is executed, and a retry with the same key, method, path and
@@ -333,11 +319,9 @@ export type GetTaskData = {
     body?: never;
     headers?: {
         /**
-         * Answer 304 Not Modified (no body, the `ETag` repeated) if the current `ETag` is one of these
-         * entity tags (weak comparison: `W/"…"` matches too), or for `*`; RFC 9110 section 13.1.2.
-         *
+         * `*`, or a comma-separated list of RFC 9110 entity tags: `"…"` or weak `W/"…"`.
          */
-        'If-None-Match'?: EntityTagList;
+        'If-None-Match'?: string;
     };
     path: {
         /**
@@ -386,12 +370,9 @@ export type PatchTaskData = {
     body: TaskPatch;
     headers?: {
         /**
-         * Change the task only if its current `ETag` is one of these entity tags, or if it exists at all
-         * (`*`); RFC 9110 section 13.1.1 with the strong comparison, so a weak tag (`W/"…"`) never
-         * matches. Otherwise nothing changes and the answer is 412 with the current `ETag`.
-         *
+         * `*`, or a comma-separated list of RFC 9110 entity tags: `"…"` or weak `W/"…"`.
          */
-        'If-Match'?: EntityTagList;
+        'If-Match'?: string;
         /**
          * A key the client chose for this request (a fresh UUID per intended change), scoped to the
          * user: the first request with it is executed, and a retry with the same key, method, path and
@@ -468,12 +449,9 @@ export type ReplaceTaskData = {
     body: TaskReplace;
     headers?: {
         /**
-         * Change the task only if its current `ETag` is one of these entity tags, or if it exists at all
-         * (`*`); RFC 9110 section 13.1.1 with the strong comparison, so a weak tag (`W/"…"`) never
-         * matches. Otherwise nothing changes and the answer is 412 with the current `ETag`.
-         *
+         * `*`, or a comma-separated list of RFC 9110 entity tags: `"…"` or weak `W/"…"`.
          */
-        'If-Match'?: EntityTagList;
+        'If-Match'?: string;
         /**
          * A key the client chose for this request (a fresh UUID per intended change), scoped to the
          * user: the first request with it is executed, and a retry with the same key, method, path and
@@ -550,12 +528,9 @@ export type CompleteTaskData = {
     body?: CompletionUpdate;
     headers?: {
         /**
-         * Change the task only if its current `ETag` is one of these entity tags, or if it exists at all
-         * (`*`); RFC 9110 section 13.1.1 with the strong comparison, so a weak tag (`W/"…"`) never
-         * matches. Otherwise nothing changes and the answer is 412 with the current `ETag`.
-         *
+         * `*`, or a comma-separated list of RFC 9110 entity tags: `"…"` or weak `W/"…"`.
          */
-        'If-Match'?: EntityTagList;
+        'If-Match'?: string;
         /**
          * A key the client chose for this request (a fresh UUID per intended change), scoped to the
          * user: the first request with it is executed, and a retry with the same key, method, path and
