@@ -1,7 +1,7 @@
 """Entity tags (RFC 9110 section 8.8.3) of tasks and pages, and the conditions that compare them.
 
-The contract's pattern for the two headers (the `EntityTagList` anchor) has already refused malformed `If-Match`/`If-None-Match`
-values (400) before anything here runs, so this module only reads well-formed lists.
+The contract's pattern for both headers (its `EntityTagList` anchor) has already refused a malformed
+`If-Match` or `If-None-Match` (400) before anything here runs, so this module only reads well-formed lists.
 """
 
 from __future__ import annotations
