@@ -302,3 +302,33 @@ async def test_require_if_match_refuses_a_write_without_it_with_428(
     assert refused.status_code == 428
     assert refused.json()["errors"] == [{"pointer": "header/if-match", "detail": "is required"}]
     assert allowed.status_code in (200, 204)
+
+
+@pytest.fixture(scope="module")
+async def cors_app(database_url: str) -> AsyncIterator[FastAPI]:
+    application = create_app(settings_for(database_url, cors_origins=["https://app.example.com"]))
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+async def test_cors_lets_a_browser_send_the_conditional_headers_and_read_the_etag(
+    cors_app: FastAPI, user_id_factory: Callable[[], str]
+) -> None:
+    origin = {"Origin": "https://app.example.com"}
+    transport = httpx.ASGITransport(app=cors_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        preflight = await client.options(
+            f"{TASKS}/1",
+            headers={
+                **origin,
+                "Access-Control-Request-Method": "PATCH",
+                "Access-Control-Request-Headers": "if-match, idempotency-key, if-none-match",
+            },
+        )
+        created = await client.post(TASKS, json={"title": "x"}, headers={**origin, **auth(user_id_factory())})
+
+    assert preflight.status_code == 200
+    allowed = preflight.headers["access-control-allow-headers"].lower()
+    assert {"if-match", "if-none-match", "idempotency-key"} <= {h.strip() for h in allowed.split(",")}
+    exposed = {h.strip().lower() for h in created.headers["access-control-expose-headers"].split(",")}
+    assert {"etag", "idempotent-replayed", "location"} <= exposed
