@@ -82,6 +82,7 @@ def task_records(users: int, tasks: int, seed: int = 1) -> Iterator[tuple[Any, .
                 orjson.dumps(rng.sample(TAGS, rng.choice((0, 1, 1, 2, 2, 3)))).decode(),
                 created,
                 updated,
+                1,  # version
             )
 
 

@@ -39,6 +39,17 @@ def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> tuple[str | None, di
     return name, node
 
 
+def _python_name(param: dict[str, Any]) -> str:
+    """A header's Python name: FastAPI reads `if_match` from `if-match`, matched without case."""
+    name: str = param["name"]
+    if param["in"] != "header":
+        return name
+    python_name = name.lower().replace("-", "_")
+    if not python_name.isidentifier():
+        raise ValueError(f"header {name!r} has no Python name that FastAPI maps back to it")
+    return python_name
+
+
 def _parameter(spec: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
     _, param = _resolve(spec, raw)
     ref_name, schema = _resolve(spec, param["schema"])
@@ -52,14 +63,9 @@ def _parameter(spec: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
     else:
         default, py_type = "None", f"{py_type} | None"
     constraints = {keyword: repr(schema[key]) for key, keyword in CONSTRAINTS.items() if key in schema}
-    # A header's name (`Last-Event-ID`) is not an identifier: the argument gets a Python name, the
-    # parameter keeps its HTTP name as the alias.
-    name = param["name"]
-    if not name.isidentifier():
-        constraints["alias"] = repr(name)
-        name = name.replace("-", "_").lower()
     return {
-        "name": name,
+        "name": _python_name(param),
+        "contract_name": param["name"],
         "location": param["in"].capitalize(),
         "type": py_type,
         "default": default,
@@ -106,6 +112,20 @@ def _success(spec: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _answers(operation: dict[str, Any], parameters: list[dict[str, Any]], returns: str) -> dict[str, Any]:
+    """What a handler may answer besides its success model.
+
+    An operation that documents 304 may answer `NotModified` (no body). One that accepts an
+    `Idempotency-Key` and has a body may answer `Rendered` bytes: a stored response replayed as it
+    was first sent.
+    """
+    not_modified = "304" in operation["responses"]
+    keyed = any(p["contract_name"].lower() == "idempotency-key" for p in parameters)
+    replays = keyed and returns != "None"
+    union = [returns, *(["NotModified"] if not_modified else []), *(["Rendered"] if replays else [])]
+    return {"not_modified": not_modified, "replays": replays, "answer": " | ".join(union)}
+
+
 def _class_name(tag: str) -> str:
     return "".join(part.capitalize() for part in tag.replace("-", "_").split("_")) + "Handler"
 
@@ -119,14 +139,17 @@ def _operation_extras(spec: dict[str, Any], path_item: dict[str, Any], method: s
     raw_params = [*path_item.get("parameters", []), *operation.get("parameters", [])]
     security = operation.get("security", spec.get("security", []))
     tag = operation["tags"][0]
+    parameters = [_parameter(spec, raw) for raw in raw_params]
+    success = _success(spec, operation)
     return {
         "tag": tag,
         "handler_class": _class_name(tag),
         "handler_argument": _argument_name(tag),
-        "parameters": [_parameter(spec, raw) for raw in raw_params],
+        "parameters": parameters,
         "body": _body(spec, operation),
         "secured": bool(security),
-        **_success(spec, operation),
+        **success,
+        **_answers(operation, parameters, success["returns"]),
         "summary": operation.get("summary", ""),
     }
 

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from fastapi import Response
 
-from kit.http import EventStream
+from kit.http import EventStream, NotModified, Rendered
 
 from . import models
 
@@ -31,7 +31,8 @@ class TasksHandler(Protocol):
         tag: str | None,
         limit: int,
         cursor: str | None,
-    ) -> list[models.Task]:
+        if_none_match: str | None,
+    ) -> list[models.Task] | NotModified:
         """List the caller's tasks"""
         ...
 
@@ -40,8 +41,9 @@ class TasksHandler(Protocol):
         *,
         user_id: str,
         response: Response,
+        idempotency_key: str | None,
         body: models.TaskCreate,
-    ) -> models.Task:
+    ) -> models.Task | Rendered:
         """Create a task"""
         ...
 
@@ -66,8 +68,10 @@ class TasksHandler(Protocol):
         self,
         *,
         user_id: str,
+        response: Response,
         task_id: int,
-    ) -> models.Task:
+        if_none_match: str | None,
+    ) -> models.Task | NotModified:
         """Get one task"""
         ...
 
@@ -75,9 +79,12 @@ class TasksHandler(Protocol):
         self,
         *,
         user_id: str,
+        response: Response,
         task_id: int,
+        if_match: str | None,
+        idempotency_key: str | None,
         body: models.TaskReplace,
-    ) -> models.Task:
+    ) -> models.Task | Rendered:
         """Replace a task's editable fields"""
         ...
 
@@ -85,9 +92,12 @@ class TasksHandler(Protocol):
         self,
         *,
         user_id: str,
+        response: Response,
         task_id: int,
+        if_match: str | None,
+        idempotency_key: str | None,
         body: models.TaskPatch,
-    ) -> models.Task:
+    ) -> models.Task | Rendered:
         """Partially update a task (JSON merge patch)"""
         ...
 
@@ -95,7 +105,10 @@ class TasksHandler(Protocol):
         self,
         *,
         user_id: str,
+        response: Response,
         task_id: int,
+        if_match: str | None,
+        idempotency_key: str | None,
     ) -> None:
         """Delete a task"""
         ...
@@ -104,9 +117,12 @@ class TasksHandler(Protocol):
         self,
         *,
         user_id: str,
+        response: Response,
         task_id: int,
+        if_match: str | None,
+        idempotency_key: str | None,
         body: models.CompletionUpdate | None,
-    ) -> models.Task:
+    ) -> models.Task | Rendered:
         """Toggle or set a task's completion"""
         ...
 

@@ -132,6 +132,15 @@ class Task(BaseModel):
             examples=['2026-11-24T08:00:00Z'],
         ),
     ]
+    version: Annotated[
+        int,
+        Field(
+            description='1 when created, one more on every change; the `ETag` is made of it.',
+            examples=[3],
+            ge=1,
+            le=2147483647,
+        ),
+    ]
 
 
 class TaskCreate(BaseModel):

@@ -14,7 +14,15 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import TypeAdapter
 
 from kit.contract import Contract
-from kit.http import BodyReader, method_not_allowed, negotiate, render, stream_events
+from kit.http import (
+    BodyReader,
+    NotModified,
+    Rendered,
+    method_not_allowed,
+    negotiate,
+    render,
+    stream_events,
+)
 
 from . import models
 from .interface import HealthHandler, SyncHandler, TasksHandler
@@ -134,6 +142,12 @@ def build_router(
             max_length=2048,
             pattern='^[A-Za-z0-9_-]+$',
         ),
+        if_none_match: str | None = Header(
+            None,
+            min_length=1,
+            max_length=1024,
+            pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
+        ),
         user_id: str = Depends(current_user),
         handler: TasksHandler = Depends(tasks),
     ) -> Response:
@@ -149,7 +163,11 @@ def build_router(
             tag=tag,
             limit=limit,
             cursor=cursor,
+            if_none_match=if_none_match,
         )
+
+        if isinstance(result, NotModified):
+            return render(304, None, response)
 
         return render(200, _list_tasks_result.dump_json(result), response)
 
@@ -163,6 +181,12 @@ def build_router(
     async def create_task(
         request: Request,
         response: Response,
+        idempotency_key: str | None = Header(
+            None,
+            min_length=1,
+            max_length=255,
+            pattern='^[\\x21-\\x7e]+$',
+        ),
         user_id: str = Depends(current_user),
         handler: TasksHandler = Depends(tasks),
     ) -> Response:
@@ -174,8 +198,12 @@ def build_router(
         result = await handler.create_task(
             user_id=user_id,
             response=response,
+            idempotency_key=idempotency_key,
             body=body,
         )
+
+        if isinstance(result, Rendered):
+            return render(201, result.content, response)
 
         return render(201, _create_task_result.dump_json(result), response)
 
@@ -302,7 +330,6 @@ def build_router(
         last_event_id: str | None = Header(
             None,
             pattern='^[0-9]{1,18}$',
-            alias='Last-Event-ID',
         ),
         user_id: str = Depends(current_user),
         handler: SyncHandler = Depends(sync),
@@ -326,10 +353,17 @@ def build_router(
     )
     async def get_task(
         request: Request,
+        response: Response,
         task_id: int = Path(
             ...,
             ge=1,
             le=9223372036854775807,
+        ),
+        if_none_match: str | None = Header(
+            None,
+            min_length=1,
+            max_length=1024,
+            pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
         ),
         user_id: str = Depends(current_user),
         handler: TasksHandler = Depends(tasks),
@@ -339,10 +373,15 @@ def build_router(
 
         result = await handler.get_task(
             user_id=user_id,
+            response=response,
             task_id=task_id,
+            if_none_match=if_none_match,
         )
 
-        return render(200, _get_task_result.dump_json(result))
+        if isinstance(result, NotModified):
+            return render(304, None, response)
+
+        return render(200, _get_task_result.dump_json(result), response)
 
     @router.put(
         "/api/tasks/{task_id}",
@@ -353,10 +392,23 @@ def build_router(
     )
     async def replace_task(
         request: Request,
+        response: Response,
         task_id: int = Path(
             ...,
             ge=1,
             le=9223372036854775807,
+        ),
+        if_match: str | None = Header(
+            None,
+            min_length=1,
+            max_length=1024,
+            pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
+        ),
+        idempotency_key: str | None = Header(
+            None,
+            min_length=1,
+            max_length=255,
+            pattern='^[\\x21-\\x7e]+$',
         ),
         user_id: str = Depends(current_user),
         handler: TasksHandler = Depends(tasks),
@@ -368,11 +420,17 @@ def build_router(
 
         result = await handler.replace_task(
             user_id=user_id,
+            response=response,
             task_id=task_id,
+            if_match=if_match,
+            idempotency_key=idempotency_key,
             body=body,
         )
 
-        return render(200, _replace_task_result.dump_json(result))
+        if isinstance(result, Rendered):
+            return render(200, result.content, response)
+
+        return render(200, _replace_task_result.dump_json(result), response)
 
     @router.delete(
         "/api/tasks/{task_id}",
@@ -382,10 +440,23 @@ def build_router(
         status_code=204,
     )
     async def delete_task(
+        response: Response,
         task_id: int = Path(
             ...,
             ge=1,
             le=9223372036854775807,
+        ),
+        if_match: str | None = Header(
+            None,
+            min_length=1,
+            max_length=1024,
+            pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
+        ),
+        idempotency_key: str | None = Header(
+            None,
+            min_length=1,
+            max_length=255,
+            pattern='^[\\x21-\\x7e]+$',
         ),
         user_id: str = Depends(current_user),
         handler: TasksHandler = Depends(tasks),
@@ -393,10 +464,13 @@ def build_router(
 
         await handler.delete_task(
             user_id=user_id,
+            response=response,
             task_id=task_id,
+            if_match=if_match,
+            idempotency_key=idempotency_key,
         )
 
-        return render(204, None)
+        return render(204, None, response)
 
     @router.patch(
         "/api/tasks/{task_id}",
@@ -407,10 +481,23 @@ def build_router(
     )
     async def patch_task(
         request: Request,
+        response: Response,
         task_id: int = Path(
             ...,
             ge=1,
             le=9223372036854775807,
+        ),
+        if_match: str | None = Header(
+            None,
+            min_length=1,
+            max_length=1024,
+            pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
+        ),
+        idempotency_key: str | None = Header(
+            None,
+            min_length=1,
+            max_length=255,
+            pattern='^[\\x21-\\x7e]+$',
         ),
         user_id: str = Depends(current_user),
         handler: TasksHandler = Depends(tasks),
@@ -422,11 +509,17 @@ def build_router(
 
         result = await handler.patch_task(
             user_id=user_id,
+            response=response,
             task_id=task_id,
+            if_match=if_match,
+            idempotency_key=idempotency_key,
             body=body,
         )
 
-        return render(200, _patch_task_result.dump_json(result))
+        if isinstance(result, Rendered):
+            return render(200, result.content, response)
+
+        return render(200, _patch_task_result.dump_json(result), response)
 
     @router.patch(
         "/api/tasks/{task_id}/complete",
@@ -437,10 +530,23 @@ def build_router(
     )
     async def complete_task(
         request: Request,
+        response: Response,
         task_id: int = Path(
             ...,
             ge=1,
             le=9223372036854775807,
+        ),
+        if_match: str | None = Header(
+            None,
+            min_length=1,
+            max_length=1024,
+            pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
+        ),
+        idempotency_key: str | None = Header(
+            None,
+            min_length=1,
+            max_length=255,
+            pattern='^[\\x21-\\x7e]+$',
         ),
         user_id: str = Depends(current_user),
         handler: TasksHandler = Depends(tasks),
@@ -452,11 +558,17 @@ def build_router(
 
         result = await handler.complete_task(
             user_id=user_id,
+            response=response,
             task_id=task_id,
+            if_match=if_match,
+            idempotency_key=idempotency_key,
             body=body,
         )
 
-        return render(200, _complete_task_result.dump_json(result))
+        if isinstance(result, Rendered):
+            return render(200, result.content, response)
+
+        return render(200, _complete_task_result.dump_json(result), response)
 
     @router.get(
         "/healthz",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +20,7 @@ from impl.db import create_engine, create_gate
 from impl.docs import swagger_ui_page
 from impl.errors import install_error_handlers
 from impl.health import health_probes
+from impl.idempotency import purge_periodically
 from impl.policies import install_request_policies
 from impl.ratelimit import RateLimiter
 from impl.settings import Settings
@@ -39,11 +41,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock = time.monotoni
     drain = ShutdownDrain(settings.shutdown_drain_seconds)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Expired Idempotency-Keys are purged by every worker itself: no cron outside the service.
+        purge = asyncio.create_task(
+            purge_periodically(app.state.gate, settings.idempotency_purge_interval_seconds)
+        )
         # The drain wraps the stream closer: after the drain, SIGTERM closes the streams, then uvicorn stops.
         async with sync.running():
             with drain.on_sigterm():
                 yield
+        purge.cancel()
         await verifier.aclose()
         await engine.dispose()
 

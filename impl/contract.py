@@ -11,3 +11,6 @@ CONTRACT = Contract.load(CONTRACT_FILE)
 
 MAX_TITLE_LENGTH: int = CONTRACT.schema("Title")["maxLength"]
 MAX_USER_ID_LENGTH: int = CONTRACT.schema("Task")["properties"]["user_id"]["maxLength"]
+MAX_IDEMPOTENCY_KEY_LENGTH: int = CONTRACT.document["components"]["parameters"]["IdempotencyKey"]["schema"][
+    "maxLength"
+]

@@ -186,41 +186,58 @@ class RequestDatabase:
         self._connection: AsyncConnection | None = None
         self._announcer = announcer
         self._announcements: list[tuple[str, int]] = []
+        self._in_transaction = False
 
     @property
     def dialect(self) -> str:
         return self._gate.engine.dialect.name
+
+    async def _connected(self) -> AsyncConnection:
+        if self._connection is None:
+            self._connection = await self._gate.connect()
+        return self._connection
 
     async def execute(
         self,
         statement: Executable,
         parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
     ) -> Result[Any]:
-        if self._connection is None:
-            self._connection = await self._gate.connect()
-        return await self._connection.execute(statement, parameters)
+        return await (await self._connected()).execute(statement, parameters)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """The statements run inside commit together, or not at all (rolled back on any exception).
+
+        On PostgreSQL the connection leaves autocommit for READ COMMITTED until it returns to the
+        pool: each statement sees what committed before it started, and an INSERT of a unique key
+        waits for a concurrent transaction holding the same key to finish. SQLite runs one writing
+        transaction at a time. A transaction opened inside another is part of it: the outer one commits
+        (a keyed create runs the task cap's transaction inside the Idempotency-Key's).
+        """
+        if self._in_transaction:
+            yield
+            return
+        connection = await self._connected()
+        if connection.in_transaction():
+            await connection.commit()
+        if self.dialect == "postgresql":
+            await connection.execution_options(isolation_level="READ COMMITTED")
+        self._in_transaction = True
+        try:
+            yield
+        except BaseException:
+            await connection.rollback()
+            raise
+        else:
+            await connection.commit()
+        finally:
+            self._in_transaction = False
 
     async def read_only(self) -> bool:
         """Whether this connection's database refuses writes: a standby, e.g. the old primary after a
         failover, or a database set read-only. One round trip, the cost of the `SELECT 1` it replaces."""
         question = READ_ONLY_QUERIES.get(self.dialect, READ_ONLY_QUERIES["postgresql"])
         return bool((await self.execute(text(question))).scalar_one())
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        """The statements run inside commit together, as one READ COMMITTED transaction on PostgreSQL.
-
-        The engine runs PostgreSQL in autocommit (see above); the pool resets the connection's isolation
-        level when it is returned. SQLite already runs a request's statements in one transaction.
-        """
-        if self._connection is None:
-            self._connection = await self._gate.connect()
-        if self.dialect != "postgresql":
-            yield
-            return
-        await self._connection.execution_options(isolation_level="READ COMMITTED")
-        async with self._connection.begin():
-            yield
 
     def announce_after_commit(self, user_id: str, seq: int) -> None:
         self._announcements.append((user_id, seq))

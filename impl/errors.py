@@ -47,6 +47,33 @@ class ServiceUnavailable(Problem):
     detail = "The database is unavailable; retry later."
 
 
+class PreconditionFailed(Problem):
+    """If-Match named none of the task's current tags; `etag` is the current one, to refetch."""
+
+    status = 412
+    detail = "The task has changed since the version in If-Match."
+
+    def __init__(self, etag: str) -> None:
+        errors = [FieldError("header/if-match", "does not match the current ETag")]
+        super().__init__(errors=errors, headers={"ETag": etag})
+
+
+class PreconditionRequired(Problem):
+    status = 428
+    detail = "This write needs an If-Match header with the task's ETag."
+
+    def __init__(self) -> None:
+        super().__init__(errors=[FieldError("header/if-match", "is required")])
+
+
+class IdempotencyKeyReused(Problem):
+    status = 422
+    detail = "This Idempotency-Key was used for a different request."
+
+    def __init__(self) -> None:
+        super().__init__(errors=[FieldError("header/idempotency-key", "was used for a different request")])
+
+
 # Served beside the contract's own paths, so a wrong method on them is a 405 with the right Allow.
 SERVED_DOCUMENTS = {"/openapi.json": ["GET"], "/docs": ["GET"]}
 ALLOW_TABLE = AllowTable({**CONTRACT.path_methods, **SERVED_DOCUMENTS})

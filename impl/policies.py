@@ -44,7 +44,7 @@ def _cors_options(settings: Settings) -> dict[str, Any]:
     return {
         "allow_origins": settings.cors_origins,
         "allow_methods": ["GET", "POST", "PUT", "PATCH", "DELETE"],
-        "allow_headers": ["Authorization", "Content-Type"],
+        "allow_headers": ["Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key"],
         "expose_headers": [
             "Link",
             "Location",
@@ -52,6 +52,8 @@ def _cors_options(settings: Settings) -> dict[str, Any]:
             "WWW-Authenticate",
             "RateLimit",
             "RateLimit-Policy",
+            "ETag",
+            "Idempotent-Replayed",
         ],
     }
 

@@ -237,6 +237,12 @@ class Settings(ServerLimits):
     # The LISTEN connection is pinged this often; a dead one is replaced and streams told to resync.
     sync_listener_ping_seconds: Annotated[float, Field(gt=0)] = 10.0
 
+    # Writes without If-Match are refused (428) when set: every client must prove what it saw.
+    require_if_match: bool = False
+    # How long an Idempotency-Key's stored response is replayed; expired keys are purged in batches.
+    idempotency_retention_seconds: Annotated[int, Field(ge=1)] = 86_400
+    idempotency_purge_interval_seconds: Annotated[float, Field(gt=0)] = 60.0
+
     @field_validator("cors_origins", "jwt_algorithms", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:

@@ -6,14 +6,25 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from generated import models
-from impl.contract import MAX_TITLE_LENGTH, MAX_USER_ID_LENGTH
+from impl.contract import MAX_IDEMPOTENCY_KEY_LENGTH, MAX_TITLE_LENGTH, MAX_USER_ID_LENGTH
 
 # Priorities are stored as ranks, so they sort low < medium < high: the contract's enum order.
 PRIORITY_RANK = {priority: rank for rank, priority in enumerate(models.Priority, start=1)}
@@ -76,6 +87,8 @@ class TaskRow(SQLModel, table=True):
     tags: list[str] = Field(default_factory=list, sa_column=Column(Tags, nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    # 1 on insert, +1 by every statement that modifies the row: the ETag is made of it.
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
     # The owner's change sequence number of the task's last change (impl/sync/sequence.py); not a
     # field of the contract's Task.
     change_seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
@@ -83,6 +96,25 @@ class TaskRow(SQLModel, table=True):
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         values: dict[str, Any] = {"id": self.id, "user_id": self.user_id}
         return f"TaskRow({values})"
+
+
+class IdempotencyKeyRow(SQLModel, table=True):
+    """One user's Idempotency-Key and the response it produced (impl/idempotency.py).
+
+    Inserted in the same transaction as the write it guards, so a key never exists without its
+    write's outcome, nor a write without its key; `status` is NULL only inside that transaction.
+    """
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("ix_idempotency_keys_expires_at", "expires_at"),)
+
+    user_id: str = Field(sa_column=Column(String(MAX_USER_ID_LENGTH), primary_key=True))
+    key: str = Field(sa_column=Column(String(MAX_IDEMPOTENCY_KEY_LENGTH), primary_key=True))
+    fingerprint: str = Field(sa_column=Column(String(64), nullable=False))
+    status: int | None = Field(default=None, sa_column=Column(SmallInteger, nullable=True))
+    body: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    headers: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 
 class ChangeSequenceRow(SQLModel, table=True):

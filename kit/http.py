@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 import orjson
@@ -95,6 +96,23 @@ def negotiate(request: Request, media_type: str) -> None:
             f"The response can only be {media_type}.",
             [FieldError("header/accept", f"must allow {media_type}")],
         )
+
+
+class NotModified:
+    """A handler's answer to a conditional GET whose validator still matches: 304, no body.
+
+    The headers the handler set (its `ETag`) go out with it, as RFC 9110 section 15.4.5 asks.
+    """
+
+
+NOT_MODIFIED = NotModified()
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A representation the handler already rendered to bytes: a stored response replayed as sent."""
+
+    content: bytes
 
 
 def render(status_code: int, content: bytes | None, headers: Response | None = None) -> Response:

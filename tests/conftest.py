@@ -10,9 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from impl.app import create_app
-from tests.support import auth, fresh_postgres_database, migrate, require_postgres, settings_for
-
-BACKENDS = ["sqlite", "postgresql"]
+from tests.support import BACKENDS, auth, fresh_postgres_database, migrate, require_postgres, settings_for
 
 
 @pytest.fixture(scope="session")

@@ -233,10 +233,11 @@ def migrate_as_deployed(env: Mapping[str, str]) -> None:
         raise RuntimeError(f"{' '.join(command)} exited with {result.returncode}:\n{result.stderr}")
 
 
-def app_server(env: Mapping[str, str], *, log_path: Path | None = None) -> ServerProcess:
+def app_server(env: Mapping[str, str], *, log_path: Path | None = None, workers: int = 1) -> ServerProcess:
     """The app under uvicorn on a free loopback port, serving once /healthz answers."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "impl.main:app", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(workers)]
     return ServerProcess(
         command, base_url=loopback_url(port), ready=answers_ok("/healthz"), env=env, log_path=log_path
     )

@@ -29,6 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = secrets.token_urlsafe(48)
 TEST_CURSOR_SECRET = "test-cursor-secret-" + "c" * 32
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+# Every database-backed test runs on each of these.
+BACKENDS = ["sqlite", "postgresql"]
 IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 TASKS = "/api/tasks"
 NEXT_LINK = re.compile(r'^<(?P<url>[^>]+)>; rel="next"$')

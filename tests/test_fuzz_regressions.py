@@ -25,9 +25,11 @@ CONTRACT: dict[str, Any] = yaml.safe_load((ROOT / "openapi" / "tasks.yaml").read
 
 
 def _list_examples() -> dict[str, Any]:
-    """The example of each listTasks parameter, from the parameter or else from its schema."""
+    """The example of each listTasks query parameter, from the parameter or else from its schema."""
     examples = {}
     for parameter in CONTRACT["paths"]["/api/tasks"]["get"]["parameters"]:
+        if parameter.get("in") != "query":  # the shared header parameters are `$ref`s
+            continue
         schema = parameter["schema"]
         if "$ref" in schema:
             schema = CONTRACT["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]

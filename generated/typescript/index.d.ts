@@ -74,3 +74,18 @@ export declare function createTodoClient(options: TodoClientOptions): TodoClient
  * header; `undefined` on the last page. Pass it back with the same filters and sort.
  */
 export declare function nextCursor(response: Response | undefined): string | undefined;
+/**
+ * The entity tag of a task, `"<id>-<version>"`, as the contract documents the `ETag` header: pass it as
+ * `If-Match` to change the task only if nobody else did since (a 412 otherwise), for instance from a
+ * task of a list, which carries no header of its own.
+ */
+export declare function etagOf(task: {
+    id: number;
+    version: number;
+}): string;
+/** The `ETag` of a response (a task's or a page's), to send back in `If-Match` or `If-None-Match`. */
+export declare function responseEtag(response: Response | undefined): string | undefined;
+/** A new `Idempotency-Key` for one intended change; send the same key with every retry of it. */
+export declare function newIdempotencyKey(): string;
+/** Whether the response is the stored one of an earlier request with the same `Idempotency-Key`. */
+export declare function wasReplayed(response: Response | undefined): boolean;

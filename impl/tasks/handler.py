@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from fastapi import Request, Response
+from pydantic import BaseModel, TypeAdapter
 
 from generated import models
 from generated.interface import TasksHandler
 from generated.routes import PATHS
 from impl.db import DatabaseDep, RequestDatabase
-from impl.errors import NotFound
+from impl.errors import NotFound, PreconditionFailed, PreconditionRequired
+from impl.idempotency import IdempotencyKeys, KeyedRequest, request_fingerprint
+from impl.settings import Settings
 from impl.tasks.cursor import Cursor, CursorCodec, query_fingerprint
+from impl.tasks.etags import if_match_versions, none_match, page_etag, task_etag
 from impl.tasks.mapping import editable_values, to_task
 from impl.tasks.repository import SORT_VALUE_TYPES, ListQuery, TaskRecord, TaskRepository
+from kit.http import NOT_MODIFIED, NotModified, Rendered
 from kit.problems import Problem
 
 COMPLETED_FILTER = {
@@ -21,6 +28,8 @@ COMPLETED_FILTER = {
     models.StatusFilter.pending: False,
     models.StatusFilter.completed: True,
 }
+# Renders a stored task exactly as the generated routes render a task.
+TASK_JSON = TypeAdapter(models.Task)
 
 
 def _found(row: TaskRecord | None) -> models.Task:
@@ -38,11 +47,21 @@ class TaskQuotaExceeded(Problem):
         )
 
 
+def _tagged(response: Response, task: models.Task) -> models.Task:
+    response.headers["ETag"] = task_etag(task.id, task.version)
+    return task
+
+
+def _body_bytes(body: BaseModel | None) -> bytes:
+    # Only the fields the client sent: `{}` and `{"title": …}` are different merge patches.
+    return body.model_dump_json(exclude_unset=True).encode() if body is not None else b""
+
+
 class TaskHandler:
-    def __init__(self, database: RequestDatabase, cursors: CursorCodec, max_tasks: int) -> None:
+    def __init__(self, database: RequestDatabase, cursors: CursorCodec, settings: Settings) -> None:
         self._database = database
         self._cursors = cursors
-        self._max_tasks = max_tasks
+        self._settings = settings
 
     def _tasks(self, user_id: str) -> TaskRepository:
         return TaskRepository(self._database, user_id)
@@ -58,7 +77,8 @@ class TaskHandler:
         tag: str | None,
         limit: int,
         cursor: str | None,
-    ) -> list[models.Task]:
+        if_none_match: str | None,
+    ) -> list[models.Task] | NotModified:
         sort_key = sort.value.lstrip("-")
         fingerprint = query_fingerprint(status.value, sort.value, q, tag)
         after = (
@@ -75,37 +95,186 @@ class TaskHandler:
                 {k: v for k, v in params.items() if v is not None} | {"cursor": next_cursor}
             )
             response.headers["Link"] = f'<{PATHS["listTasks"]}?{query_string}>; rel="next"'
+        etag = page_etag(((row.id, row.version) for row in page), more)
+        response.headers["ETag"] = etag
+        if if_none_match is not None and none_match(if_none_match, etag):
+            return NOT_MODIFIED
         return [to_task(row) for row in page]
 
-    async def create_task(self, *, user_id: str, response: Response, body: models.TaskCreate) -> models.Task:
-        row = await self._tasks(user_id).create(editable_values(body), self._max_tasks)
-        if row is None:
-            raise TaskQuotaExceeded(self._max_tasks)
-        task = to_task(row)
-        response.headers["Location"] = PATHS["getTask"].format(task_id=task.id)
+    async def create_task(
+        self, *, user_id: str, response: Response, idempotency_key: str | None, body: models.TaskCreate
+    ) -> models.Task | Rendered:
+        max_tasks = self._settings.max_tasks_per_user
+
+        async def create() -> models.Task:
+            row = await self._tasks(user_id).create(editable_values(body), max_tasks)
+            if row is None:
+                raise TaskQuotaExceeded(max_tasks)
+            task = to_task(row)
+            response.headers["Location"] = PATHS["getTask"].format(task_id=task.id)
+            return _tagged(response, task)
+
+        keyed = self._keyed(idempotency_key, "POST", PATHS["createTask"], body)
+        return await self._task_write(user_id, keyed, response, 201, create)
+
+    async def get_task(
+        self, *, user_id: str, response: Response, task_id: int, if_none_match: str | None
+    ) -> models.Task | NotModified:
+        task = _tagged(response, _found(await self._tasks(user_id).get(task_id)))
+        if if_none_match is not None and none_match(if_none_match, response.headers["ETag"]):
+            return NOT_MODIFIED
         return task
 
-    async def get_task(self, *, user_id: str, task_id: int) -> models.Task:
-        return _found(await self._tasks(user_id).get(task_id))
+    async def replace_task(
+        self,
+        *,
+        user_id: str,
+        response: Response,
+        task_id: int,
+        if_match: str | None,
+        idempotency_key: str | None,
+        body: models.TaskReplace,
+    ) -> models.Task | Rendered:
+        versions = self._precondition(if_match, task_id)
 
-    async def replace_task(self, *, user_id: str, task_id: int, body: models.TaskReplace) -> models.Task:
-        return _found(await self._tasks(user_id).update(task_id, editable_values(body)))
+        async def replace() -> models.Task:
+            tasks = self._tasks(user_id)
+            row = await tasks.update(task_id, editable_values(body), versions)
+            return _tagged(response, await self._written(tasks, task_id, row, versions))
 
-    async def patch_task(self, *, user_id: str, task_id: int, body: models.TaskPatch) -> models.Task:
+        keyed = self._keyed(idempotency_key, "PUT", PATHS["replaceTask"].format(task_id=task_id), body)
+        return await self._task_write(user_id, keyed, response, 200, replace)
+
+    async def patch_task(
+        self,
+        *,
+        user_id: str,
+        response: Response,
+        task_id: int,
+        if_match: str | None,
+        idempotency_key: str | None,
+        body: models.TaskPatch,
+    ) -> models.Task | Rendered:
+        versions = self._precondition(if_match, task_id)
         values = editable_values(body)
-        tasks = self._tasks(user_id)
-        # An empty merge patch modifies nothing, so updated_at stays as it was.
-        return _found(await tasks.update(task_id, values) if values else await tasks.get(task_id))
+
+        async def patch() -> models.Task:
+            tasks = self._tasks(user_id)
+            if not values:
+                # An empty merge patch modifies nothing, so neither version nor updated_at moves.
+                return _tagged(response, await self._unchanged(tasks, task_id, versions))
+            row = await tasks.update(task_id, values, versions)
+            return _tagged(response, await self._written(tasks, task_id, row, versions))
+
+        keyed = self._keyed(idempotency_key, "PATCH", PATHS["patchTask"].format(task_id=task_id), body)
+        return await self._task_write(user_id, keyed, response, 200, patch)
 
     async def complete_task(
-        self, *, user_id: str, task_id: int, body: models.CompletionUpdate | None
-    ) -> models.Task:
+        self,
+        *,
+        user_id: str,
+        response: Response,
+        task_id: int,
+        if_match: str | None,
+        idempotency_key: str | None,
+        body: models.CompletionUpdate | None,
+    ) -> models.Task | Rendered:
+        versions = self._precondition(if_match, task_id)
         completed = body.completed if body is not None else None
-        return _found(await self._tasks(user_id).set_completion(task_id, completed))
 
-    async def delete_task(self, *, user_id: str, task_id: int) -> None:
-        if not await self._tasks(user_id).delete(task_id):
+        async def complete() -> models.Task:
+            tasks = self._tasks(user_id)
+            row = await tasks.set_completion(task_id, completed, versions)
+            return _tagged(response, await self._written(tasks, task_id, row, versions))
+
+        keyed = self._keyed(idempotency_key, "PATCH", PATHS["completeTask"].format(task_id=task_id), body)
+        return await self._task_write(user_id, keyed, response, 200, complete)
+
+    async def delete_task(
+        self,
+        *,
+        user_id: str,
+        response: Response,
+        task_id: int,
+        if_match: str | None,
+        idempotency_key: str | None,
+    ) -> None:
+        versions = self._precondition(if_match, task_id)
+
+        async def delete() -> None:
+            tasks = self._tasks(user_id)
+            if not await tasks.delete(task_id, versions):
+                await self._written(tasks, task_id, None, versions)
+
+        keyed = self._keyed(idempotency_key, "DELETE", PATHS["deleteTask"].format(task_id=task_id), None)
+        if keyed is None:
+            return await delete()
+        await self._keys(user_id).run_once(keyed, response, 204, delete)
+        return None
+
+    # Conditions: If-Match is evaluated by the write itself; these read what it says and explain a miss.
+
+    def _precondition(self, if_match: str | None, task_id: int) -> list[int] | None:
+        """The versions the write may change (None: any); [] when no tag can match this task."""
+        if if_match is None:
+            if self._settings.require_if_match:
+                raise PreconditionRequired()
+            return None
+        return if_match_versions(if_match, task_id)
+
+    @staticmethod
+    async def _written(
+        tasks: TaskRepository, task_id: int, row: TaskRecord | None, versions: list[int] | None
+    ) -> models.Task:
+        """The written task; or, when the write matched nothing, why: 404, or 412 with the current ETag.
+
+        The follow-up read is scoped to the user like every statement, so another user's task is a
+        404 here too, and a 412 never reveals that someone else's task exists.
+        """
+        if row is not None:
+            return to_task(row)
+        if versions is None:
             raise NotFound()
+        current = _found(await tasks.get(task_id))
+        raise PreconditionFailed(task_etag(current.id, current.version))
+
+    @staticmethod
+    async def _unchanged(tasks: TaskRepository, task_id: int, versions: list[int] | None) -> models.Task:
+        current = _found(await tasks.get(task_id))
+        if versions is not None and current.version not in versions:
+            raise PreconditionFailed(task_etag(current.id, current.version))
+        return current
+
+    # Idempotency-Key: a keyed write runs in IdempotencyKeys.run_once, which stores or replays its response.
+
+    @staticmethod
+    def _keyed(key: str | None, method: str, path: str, body: BaseModel | None) -> KeyedRequest | None:
+        if key is None:
+            return None
+        return KeyedRequest(key, request_fingerprint(method, path, _body_bytes(body)))
+
+    def _keys(self, user_id: str) -> IdempotencyKeys:
+        retention = timedelta(seconds=self._settings.idempotency_retention_seconds)
+        return IdempotencyKeys(self._database, user_id, retention)
+
+    async def _task_write(
+        self,
+        user_id: str,
+        keyed: KeyedRequest | None,
+        response: Response,
+        status: int,
+        write: Callable[[], Awaitable[models.Task]],
+    ) -> models.Task | Rendered:
+        """`write`'s task; for a keyed request, the bytes stored with the key (rendered as a route would)."""
+        if keyed is None:
+            return await write()
+
+        async def rendered() -> bytes:
+            return TASK_JSON.dump_json(await write())
+
+        content = await self._keys(user_id).run_once(keyed, response, status, rendered)
+        assert content is not None, "a task write always stores its task"
+        return Rendered(content)
 
     async def bulk_update_tasks(self, *, user_id: str, body: models.BulkRequest) -> models.BulkResult:
         ids = [task_id.root for task_id in body.ids]
@@ -144,4 +313,4 @@ def _bulk_outcome(
 # Async on purpose: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request
 # that also caps concurrency at the pool's 40 threads.
 async def task_handler(request: Request, database: DatabaseDep) -> TasksHandler:
-    return TaskHandler(database, request.app.state.cursors, request.app.state.settings.max_tasks_per_user)
+    return TaskHandler(database, request.app.state.cursors, request.app.state.settings)

@@ -95,6 +95,24 @@ def _insert_within_quota(names: tuple[str, ...]) -> Stamped:
     return stamp_insert_from_select(names, values.where(owned < bindparam("max_tasks")))
 
 
+def _bumped_version() -> dict[str, Any]:
+    """The SET entry every modifying statement carries: the ETag changes with every change."""
+    return {"version": COLUMNS.version + 1}
+
+
+def _version_in() -> ColumnElement[bool]:
+    """If-Match in the write itself: the row changes only if its version is one the client named.
+
+    Checked by the same UPDATE/DELETE that writes, so of concurrent writers holding one ETag exactly
+    one matches; the others find the version already bumped (PostgreSQL re-checks the condition on
+    the row it waited for; SQLite runs one writer at a time).
+    """
+    return COLUMNS.version.in_(bindparam("versions", expanding=True))
+
+
+DELETE_OWNED_TASK_IF_VERSION = TombstoningDelete.of(and_(_OWNED_TASK, _version_in()))
+
+
 @dataclass(frozen=True)
 class ListQuery:
     completed: bool | None
@@ -120,12 +138,16 @@ def _completion(target: ColumnElement[bool], at: Any) -> dict[str, Any]:
 
 
 _CHANGED_AT = bindparam("at", type_=COLUMNS.updated_at.type)
-TOGGLE_OWNED_TASK = stamp(
+_TOGGLE_OWNED_TASK = (
     update(TASKS)
     .where(_OWNED_TASK)
-    .values({**_completion(not_(COLUMNS.completed), _CHANGED_AT), "updated_at": _CHANGED_AT})
+    .values(
+        {**_completion(not_(COLUMNS.completed), _CHANGED_AT), "updated_at": _CHANGED_AT, **_bumped_version()}
+    )
     .returning(*COLUMNS)
 )
+TOGGLE_OWNED_TASK = stamp(_TOGGLE_OWNED_TASK)
+TOGGLE_OWNED_TASK_IF_VERSION = stamp(_TOGGLE_OWNED_TASK.where(_version_in()))
 
 
 class TaskRepository:
@@ -137,8 +159,12 @@ class TaskRepository:
     def owned_by(self) -> ColumnElement[bool]:
         return COLUMNS.user_id == self._user_id
 
-    def _owned_task(self, task_id: int) -> dict[str, Any]:
-        return {"owner": self._user_id, "task_id": task_id}
+    def _owned_task(self, task_id: int, versions: list[int] | None = None) -> dict[str, Any]:
+        """The bound parameters of a single-task statement; `versions` those of its If-Match condition."""
+        owned: dict[str, Any] = {"owner": self._user_id, "task_id": task_id}
+        if versions is not None:
+            owned["versions"] = versions
+        return owned
 
     async def create(self, values: dict[str, Any], max_tasks: int) -> TaskRecord | None:
         """The new row as stored, or None when the user already owns `max_tasks` tasks (nothing stored)."""
@@ -153,25 +179,41 @@ class TaskRepository:
     async def get(self, task_id: int) -> TaskRecord | None:
         return (await self._database.execute(SELECT_OWNED_TASK, self._owned_task(task_id))).first()
 
-    async def update(self, task_id: int, values: dict[str, Any]) -> TaskRecord | None:
-        """One atomic UPDATE … RETURNING: concurrent updates of other fields are never lost."""
+    async def update(
+        self, task_id: int, values: dict[str, Any], versions: list[int] | None = None
+    ) -> TaskRecord | None:
+        """One atomic UPDATE … RETURNING: concurrent updates of other fields are never lost.
+
+        With `versions`, only a row at one of them is changed (If-Match); None when nothing matched.
+        """
         at = now()
         changes = {name: value for name, value in values.items() if name != "completed"}
         if "completed" in values:
             changes |= _completion(literal(values["completed"]), at)
-        statement = update(TASKS).where(_OWNED_TASK).values({**changes, "updated_at": at}).returning(*COLUMNS)
-        return (await self._changes.write(stamp(statement), self._owned_task(task_id))).first()
+        statement = (
+            update(TASKS)
+            .where(_OWNED_TASK)
+            .values({**changes, "updated_at": at, **_bumped_version()})
+            .returning(*COLUMNS)
+        )
+        if versions is not None:
+            statement = statement.where(_version_in())
+        return (await self._changes.write(stamp(statement), self._owned_task(task_id, versions))).first()
 
-    async def set_completion(self, task_id: int, completed: bool | None) -> TaskRecord | None:
+    async def set_completion(
+        self, task_id: int, completed: bool | None, versions: list[int] | None = None
+    ) -> TaskRecord | None:
         """Set completion, or toggle it when `completed` is None, in one statement."""
         if completed is None:
+            statement = TOGGLE_OWNED_TASK if versions is None else TOGGLE_OWNED_TASK_IF_VERSION
             return (
-                await self._changes.write(TOGGLE_OWNED_TASK, {**self._owned_task(task_id), "at": now()})
+                await self._changes.write(statement, {**self._owned_task(task_id, versions), "at": now()})
             ).first()
-        return await self.update(task_id, {"completed": completed})
+        return await self.update(task_id, {"completed": completed}, versions)
 
-    async def delete(self, task_id: int) -> bool:
-        return bool(await self._changes.delete(DELETE_OWNED_TASK, self._owned_task(task_id), now()))
+    async def delete(self, task_id: int, versions: list[int] | None = None) -> bool:
+        statement = DELETE_OWNED_TASK if versions is None else DELETE_OWNED_TASK_IF_VERSION
+        return bool(await self._changes.delete(statement, self._owned_task(task_id, versions), now()))
 
     async def set_completion_of_many(self, task_ids: list[int], completed: bool) -> list[TaskRecord]:
         """One UPDATE of the owner's tasks among `task_ids`: all of them change, or none does."""
@@ -179,7 +221,7 @@ class TaskRepository:
         statement = (
             update(TASKS)
             .where(_OWNED_TASKS)
-            .values({**_completion(literal(completed), at), "updated_at": at})
+            .values({**_completion(literal(completed), at), "updated_at": at, **_bumped_version()})
             .returning(*COLUMNS)
         )
         return list((await self._changes.write(stamp(statement), {"task_ids": task_ids})).all())

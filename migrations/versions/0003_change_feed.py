@@ -14,7 +14,7 @@ from impl.tables import TaskId, UTCDateTime
 
 revision = "0003"
 # The lead re-chains this after 0002 (conditional requests) when both are merged.
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

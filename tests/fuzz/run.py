@@ -97,7 +97,7 @@ def _schemathesis(base_url: str, auth_file: Path, report: Path, args: argparse.N
         "--report-json-path",
         str(report),
     ]
-    env = {**os.environ, "TODO_FUZZ_WFC_AUTH": str(auth_file)}
+    env = {**os.environ, "TODO_FUZZ_WFC_AUTH": str(auth_file), "SCHEMATHESIS_HOOKS": "tests.fuzz.hooks"}
     return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
 
 

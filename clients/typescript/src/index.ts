@@ -138,15 +138,17 @@ async function settle<TData, TError>(pending: Promise<RawOutcome>): Promise<Todo
   if (response === undefined) {
     throw new TodoTransportError(request, { cause: error });
   }
-  if (!response.ok) {
+  // 304 Not Modified answers a conditional read: nothing failed, and nothing new arrived.
+  if (!response.ok && response.status !== 304) {
     // Something other than the API (a proxy's 502 page) may answer; it still gets a problem's shape.
     const problem = isProblem(error)
       ? error
       : { type: 'about:blank', title: response.statusText || `HTTP ${response.status}`, status: response.status };
     return { data: undefined, error: problem as TError, response };
   }
-  // The generator resolves a body-less 204 as `{}`; the contract says there is nothing.
-  return { data: (response.status === 204 ? undefined : data) as TData, error: undefined, response };
+  // The generator resolves a body-less 204 or 304 as `{}`; the contract says there is nothing.
+  const bodiless = response.status === 204 || response.status === 304;
+  return { data: (bodiless ? undefined : data) as TData, error: undefined, response };
 }
 
 /** Creates the only way to call the API: the operations bound to `baseUrl` and the user's token. */
@@ -197,4 +199,28 @@ export function nextCursor(response: Response | undefined): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * The entity tag of a task, `"<id>-<version>"`, as the contract documents the `ETag` header: pass it as
+ * `If-Match` to change the task only if nobody else did since (a 412 otherwise), for instance from a
+ * task of a list, which carries no header of its own.
+ */
+export function etagOf(task: { id: number; version: number }): string {
+  return `"${task.id}-${task.version}"`;
+}
+
+/** The `ETag` of a response (a task's or a page's), to send back in `If-Match` or `If-None-Match`. */
+export function responseEtag(response: Response | undefined): string | undefined {
+  return response?.headers.get('ETag') ?? undefined;
+}
+
+/** A new `Idempotency-Key` for one intended change; send the same key with every retry of it. */
+export function newIdempotencyKey(): string {
+  return globalThis.crypto.randomUUID();
+}
+
+/** Whether the response is the stored one of an earlier request with the same `Idempotency-Key`. */
+export function wasReplayed(response: Response | undefined): boolean {
+  return response?.headers.get('Idempotent-Replayed') === 'true';
 }

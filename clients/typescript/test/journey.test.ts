@@ -6,8 +6,12 @@ import { after, before, describe, it } from 'node:test';
 
 import {
   createTodoClient,
+  etagOf,
+  newIdempotencyKey,
   nextCursor,
+  responseEtag,
   TodoTransportError,
+  wasReplayed,
   type TodoClient,
   type TodoResult,
   type ListTasksData,
@@ -445,5 +449,50 @@ describe('keeping a second device of the same user in sync', () => {
     }
     await pull(phone, laptop);
     assert.ok([...laptop.tasks.values()].some((t) => t.title === 'Seen live'));
+  });
+
+  it('resolves a conflict between two devices (412) by refetching', async () => {
+    const task = ok(await alice.createTask({ body: { title: 'Shared list' } }), 201);
+    const path = { task_id: task.id };
+    assert.equal(etagOf(task), `"${task.id}-1"`);
+
+    // The phone saves first, holding the same version as the laptop.
+    const phone = await alice.patchTask({ path, headers: { 'If-Match': etagOf(task) }, body: { priority: 'high' } });
+    assert.equal(ok(phone).version, 2);
+
+    // The laptop's save would silently overwrite it: it gets a 412 with the current ETag instead.
+    const laptop = await alice.patchTask({ path, headers: { 'If-Match': etagOf(task) }, body: { title: 'Laptop title' } });
+    assert.equal(problem(laptop, 412).title, 'Precondition Failed');
+    assert.equal(responseEtag(laptop.response), responseEtag(phone.response));
+
+    // It refetches, keeps the phone's change, and saves with the fresh ETag.
+    const fresh = await alice.getTask({ path });
+    assert.equal(ok(fresh).priority, 'high');
+    const saved = ok(
+      await alice.patchTask({ path, headers: { 'If-Match': responseEtag(fresh.response)! }, body: { title: 'Laptop title' } }),
+    );
+    assert.deepEqual([saved.title, saved.priority, saved.version], ['Laptop title', 'high', 3]);
+
+    // Polling with If-None-Match costs a 304 with no body while nothing changed.
+    const polled = await alice.getTask({ path, headers: { 'If-None-Match': etagOf(saved) } });
+    assert.equal(polled.response.status, 304);
+    assert.equal(polled.data, undefined);
+  });
+
+  it('returns the same task when a create is retried with its Idempotency-Key', async () => {
+    const headers = { 'Idempotency-Key': newIdempotencyKey() };
+    const body = { title: 'Sent over a flaky network' };
+    const first = await alice.createTask({ headers, body });
+    const retried = await alice.createTask({ headers, body });
+
+    assert.deepEqual(ok(retried, 201), ok(first, 201));
+    assert.equal(wasReplayed(first.response), false);
+    assert.equal(wasReplayed(retried.response), true);
+    assert.equal(retried.response.headers.get('Location'), first.response.headers.get('Location'));
+    const titled = (await listAll(alice, { q: 'flaky network' })).map((t) => t.id);
+    assert.deepEqual(titled, [ok(first, 201).id]);
+
+    const reused = await alice.createTask({ headers, body: { title: 'Something else' } });
+    assert.equal(problem(reused, 422).status, 422);
   });
 });

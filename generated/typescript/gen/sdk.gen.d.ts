@@ -36,7 +36,9 @@ export declare const getTask: <ThrowOnError extends boolean = false>(options: Op
 /**
  * Partially update a task (JSON merge patch)
  *
- * Absent fields are kept; `null` clears a nullable field.
+ * Absent fields are kept; `null` clears a nullable field. An empty patch changes nothing (not
+ * even `version` or `updated_at`).
+ *
  */
 export declare const patchTask: <ThrowOnError extends boolean = false>(options: Options<PatchTaskData, ThrowOnError>) => import("./client/types.gen.js").RequestResult<PatchTaskResponses, PatchTaskErrors, ThrowOnError, "fields">;
 /**
@@ -49,6 +51,8 @@ export declare const replaceTask: <ThrowOnError extends boolean = false>(options
  * Toggle or set a task's completion
  *
  * With no body, toggles completion; with `{"completed": …}`, sets it. `completed_at` follows.
+ * A toggle is not idempotent: send an `Idempotency-Key` so that a retry cannot toggle twice.
+ *
  */
 export declare const completeTask: <ThrowOnError extends boolean = false>(options: Options<CompleteTaskData, ThrowOnError>) => import("./client/types.gen.js").RequestResult<CompleteTaskResponses, CompleteTaskErrors, ThrowOnError, "fields">;
 /**

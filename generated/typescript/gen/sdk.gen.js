@@ -43,7 +43,9 @@ export const getTask = (options) => (options.client ?? client).get({
 /**
  * Partially update a task (JSON merge patch)
  *
- * Absent fields are kept; `null` clears a nullable field.
+ * Absent fields are kept; `null` clears a nullable field. An empty patch changes nothing (not
+ * even `version` or `updated_at`).
+ *
  */
 export const patchTask = (options) => (options.client ?? client).patch({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -72,6 +74,8 @@ export const replaceTask = (options) => (options.client ?? client).put({
  * Toggle or set a task's completion
  *
  * With no body, toggles completion; with `{"completed": …}`, sets it. `completed_at` follows.
+ * A toggle is not idempotent: send an `Idempotency-Key` so that a retry cannot toggle twice.
+ *
  */
 export const completeTask = (options) => (options.client ?? client).patch({
     security: [{ scheme: 'bearer', type: 'http' }],

@@ -54,6 +54,10 @@ export type Task = {
      * UTC with `Z`, at microsecond precision (six fractional digits when there is a fraction).
      */
     updated_at: string;
+    /**
+     * 1 when created, one more on every change; the `ETag` is made of it.
+     */
+    version: number;
 };
 export type TaskCreate = {
     title: Title;
@@ -182,8 +186,32 @@ export type Problem = {
  * The task's id.
  */
 export type TaskId = number;
+/**
+ * `*`, or a comma-separated list of RFC 9110 entity tags: `"…"` or weak `W/"…"`.
+ */
+export type IfMatch = string;
+/**
+ * `*`, or a comma-separated list of RFC 9110 entity tags: `"…"` or weak `W/"…"`.
+ */
+export type IfNoneMatch = string;
+/**
+ * A key the client chose for this request (a fresh UUID per intended change), scoped to the
+ * user: the first request with it is executed, and a retry with the same key, method, path and
+ * body gets the stored response again (with `Idempotent-Replayed: true`) without executing it
+ * twice. The same key with a different request is a 422. A retry sent while the first request
+ * is still running waits for its outcome. Keys are kept for 24 hours (configurable); error
+ * responses are not stored, so a request that failed can be retried with its key.
+ *
+ */
+export type IdempotencyKey = string;
 export type ListTasksData = {
     body?: never;
+    headers?: {
+        /**
+         * `*`, or a comma-separated list of RFC 9110 entity tags: `"…"` or weak `W/"…"`.
+         */
+        'If-None-Match'?: string;
+    };
     path?: never;
     query?: {
         /**
@@ -264,6 +292,18 @@ export type ListTasksResponses = {
 export type ListTasksResponse = ListTasksResponses[keyof ListTasksResponses];
 export type CreateTaskData = {
     body: TaskCreate;
+    headers?: {
+        /**
+         * A key the client chose for this request (a fresh UUID per intended change), scoped to the
+         * user: the first request with it is executed, and a retry with the same key, method, path and
+         * body gets the stored response again (with `Idempotent-Replayed: true`) without executing it
+         * twice. The same key with a different request is a 422. A retry sent while the first request
+         * is still running waits for its outcome. Keys are kept for 24 hours (configurable); error
+         * responses are not stored, so a request that failed can be retried with its key.
+         *
+         */
+        'Idempotency-Key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/api/tasks';
@@ -296,6 +336,10 @@ export type CreateTaskErrors = {
      */
     415: Problem;
     /**
+     * The `Idempotency-Key` was already used for a different request (method, path or body); nothing was changed.
+     */
+    422: Problem;
+    /**
      * A rate limit is spent (`RateLimit` shows `r=0` for it); nothing was changed. Retry after
      * `Retry-After` seconds. A client address that sent too many requests with a missing or invalid
      * token is refused before its token is read.
@@ -314,13 +358,29 @@ export type CreateTaskErrors = {
 export type CreateTaskError = CreateTaskErrors[keyof CreateTaskErrors];
 export type CreateTaskResponses = {
     /**
-     * The created task.
+     * The created task (or, for a retried `Idempotency-Key`, the stored response).
      */
     201: Task;
 };
 export type CreateTaskResponse = CreateTaskResponses[keyof CreateTaskResponses];
 export type DeleteTaskData = {
     body?: never;
+    headers?: {
+        /**
+         * `*`, or a comma-separated list of RFC 9110 entity tags: `"…"` or weak `W/"…"`.
+         */
+        'If-Match'?: string;
+        /**
+         * A key the client chose for this request (a fresh UUID per intended change), scoped to the
+         * user: the first request with it is executed, and a retry with the same key, method, path and
+         * body gets the stored response again (with `Idempotent-Replayed: true`) without executing it
+         * twice. The same key with a different request is a 422. A retry sent while the first request
+         * is still running waits for its outcome. Keys are kept for 24 hours (configurable); error
+         * responses are not stored, so a request that failed can be retried with its key.
+         *
+         */
+        'Idempotency-Key'?: string;
+    };
     path: {
         /**
          * The task's id.
@@ -346,6 +406,20 @@ export type DeleteTaskErrors = {
      */
     404: Problem;
     /**
+     * `If-Match` names none of the task's current entity tags; nothing was changed. The `ETag` header
+     * is the current one: fetch the task, reconcile, and retry with it.
+     *
+     */
+    412: Problem;
+    /**
+     * The `Idempotency-Key` was already used for a different request (method, path or body); nothing was changed.
+     */
+    422: Problem;
+    /**
+     * The server requires `If-Match` on writes (`REQUIRE_IF_MATCH`); nothing was changed.
+     */
+    428: Problem;
+    /**
      * A rate limit is spent (`RateLimit` shows `r=0` for it); nothing was changed. Retry after
      * `Retry-After` seconds. A client address that sent too many requests with a missing or invalid
      * token is refused before its token is read.
@@ -364,13 +438,19 @@ export type DeleteTaskErrors = {
 export type DeleteTaskError = DeleteTaskErrors[keyof DeleteTaskErrors];
 export type DeleteTaskResponses = {
     /**
-     * Deleted.
+     * Deleted (or, for a retried `Idempotency-Key`, the stored response).
      */
     204: void;
 };
 export type DeleteTaskResponse = DeleteTaskResponses[keyof DeleteTaskResponses];
 export type GetTaskData = {
     body?: never;
+    headers?: {
+        /**
+         * `*`, or a comma-separated list of RFC 9110 entity tags: `"…"` or weak `W/"…"`.
+         */
+        'If-None-Match'?: string;
+    };
     path: {
         /**
          * The task's id.
@@ -425,6 +505,22 @@ export type GetTaskResponses = {
 export type GetTaskResponse = GetTaskResponses[keyof GetTaskResponses];
 export type PatchTaskData = {
     body: TaskPatch;
+    headers?: {
+        /**
+         * `*`, or a comma-separated list of RFC 9110 entity tags: `"…"` or weak `W/"…"`.
+         */
+        'If-Match'?: string;
+        /**
+         * A key the client chose for this request (a fresh UUID per intended change), scoped to the
+         * user: the first request with it is executed, and a retry with the same key, method, path and
+         * body gets the stored response again (with `Idempotent-Replayed: true`) without executing it
+         * twice. The same key with a different request is a 422. A retry sent while the first request
+         * is still running waits for its outcome. Keys are kept for 24 hours (configurable); error
+         * responses are not stored, so a request that failed can be retried with its key.
+         *
+         */
+        'Idempotency-Key'?: string;
+    };
     path: {
         /**
          * The task's id.
@@ -454,6 +550,12 @@ export type PatchTaskErrors = {
      */
     406: Problem;
     /**
+     * `If-Match` names none of the task's current entity tags; nothing was changed. The `ETag` header
+     * is the current one: fetch the task, reconcile, and retry with it.
+     *
+     */
+    412: Problem;
+    /**
      * The request body exceeds the server's limit (64 KiB by default); nothing was read past it or changed.
      */
     413: Problem;
@@ -461,6 +563,14 @@ export type PatchTaskErrors = {
      * The request body is not `application/json`; nothing was changed.
      */
     415: Problem;
+    /**
+     * The `Idempotency-Key` was already used for a different request (method, path or body); nothing was changed.
+     */
+    422: Problem;
+    /**
+     * The server requires `If-Match` on writes (`REQUIRE_IF_MATCH`); nothing was changed.
+     */
+    428: Problem;
     /**
      * A rate limit is spent (`RateLimit` shows `r=0` for it); nothing was changed. Retry after
      * `Retry-After` seconds. A client address that sent too many requests with a missing or invalid
@@ -487,6 +597,22 @@ export type PatchTaskResponses = {
 export type PatchTaskResponse = PatchTaskResponses[keyof PatchTaskResponses];
 export type ReplaceTaskData = {
     body: TaskReplace;
+    headers?: {
+        /**
+         * `*`, or a comma-separated list of RFC 9110 entity tags: `"…"` or weak `W/"…"`.
+         */
+        'If-Match'?: string;
+        /**
+         * A key the client chose for this request (a fresh UUID per intended change), scoped to the
+         * user: the first request with it is executed, and a retry with the same key, method, path and
+         * body gets the stored response again (with `Idempotent-Replayed: true`) without executing it
+         * twice. The same key with a different request is a 422. A retry sent while the first request
+         * is still running waits for its outcome. Keys are kept for 24 hours (configurable); error
+         * responses are not stored, so a request that failed can be retried with its key.
+         *
+         */
+        'Idempotency-Key'?: string;
+    };
     path: {
         /**
          * The task's id.
@@ -516,6 +642,12 @@ export type ReplaceTaskErrors = {
      */
     406: Problem;
     /**
+     * `If-Match` names none of the task's current entity tags; nothing was changed. The `ETag` header
+     * is the current one: fetch the task, reconcile, and retry with it.
+     *
+     */
+    412: Problem;
+    /**
      * The request body exceeds the server's limit (64 KiB by default); nothing was read past it or changed.
      */
     413: Problem;
@@ -523,6 +655,14 @@ export type ReplaceTaskErrors = {
      * The request body is not `application/json`; nothing was changed.
      */
     415: Problem;
+    /**
+     * The `Idempotency-Key` was already used for a different request (method, path or body); nothing was changed.
+     */
+    422: Problem;
+    /**
+     * The server requires `If-Match` on writes (`REQUIRE_IF_MATCH`); nothing was changed.
+     */
+    428: Problem;
     /**
      * A rate limit is spent (`RateLimit` shows `r=0` for it); nothing was changed. Retry after
      * `Retry-After` seconds. A client address that sent too many requests with a missing or invalid
@@ -549,6 +689,22 @@ export type ReplaceTaskResponses = {
 export type ReplaceTaskResponse = ReplaceTaskResponses[keyof ReplaceTaskResponses];
 export type CompleteTaskData = {
     body?: CompletionUpdate;
+    headers?: {
+        /**
+         * `*`, or a comma-separated list of RFC 9110 entity tags: `"…"` or weak `W/"…"`.
+         */
+        'If-Match'?: string;
+        /**
+         * A key the client chose for this request (a fresh UUID per intended change), scoped to the
+         * user: the first request with it is executed, and a retry with the same key, method, path and
+         * body gets the stored response again (with `Idempotent-Replayed: true`) without executing it
+         * twice. The same key with a different request is a 422. A retry sent while the first request
+         * is still running waits for its outcome. Keys are kept for 24 hours (configurable); error
+         * responses are not stored, so a request that failed can be retried with its key.
+         *
+         */
+        'Idempotency-Key'?: string;
+    };
     path: {
         /**
          * The task's id.
@@ -578,6 +734,12 @@ export type CompleteTaskErrors = {
      */
     406: Problem;
     /**
+     * `If-Match` names none of the task's current entity tags; nothing was changed. The `ETag` header
+     * is the current one: fetch the task, reconcile, and retry with it.
+     *
+     */
+    412: Problem;
+    /**
      * The request body exceeds the server's limit (64 KiB by default); nothing was read past it or changed.
      */
     413: Problem;
@@ -585,6 +747,14 @@ export type CompleteTaskErrors = {
      * The request body is not `application/json`; nothing was changed.
      */
     415: Problem;
+    /**
+     * The `Idempotency-Key` was already used for a different request (method, path or body); nothing was changed.
+     */
+    422: Problem;
+    /**
+     * The server requires `If-Match` on writes (`REQUIRE_IF_MATCH`); nothing was changed.
+     */
+    428: Problem;
     /**
      * A rate limit is spent (`RateLimit` shows `r=0` for it); nothing was changed. Retry after
      * `Retry-After` seconds. A client address that sent too many requests with a missing or invalid
