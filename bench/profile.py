@@ -37,19 +37,25 @@ PY_SPY_VERSION = "0.4.3"
 SAMPLES_PER_SECOND = 250
 USERS, TASKS = 1_000, 100
 TOP = 25
-# Self time is charged to the layer of the innermost Python frame; code compiled to C (pydantic-core,
-# asyncpg's protocol, uvloop, httptools, orjson) counts towards the Python frame that called it.
-LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("SQLAlchemy (incl. greenlet bridge)", ("/sqlalchemy/", "/greenlet/")),
-    ("FastAPI/Starlette routing, dependencies, parameters", ("/fastapi/", "/starlette/")),
-    ("JSON encoding (TypeAdapter.dump_json)", ("dump_json",)),
-    ("pydantic models (validation, Task.__init__)", ("/pydantic/", "/pydantic_core/", "/generated/models")),
-    ("request body schema (jsonschema)", ("/jsonschema/", "/referencing/", "/rfc3339_validator")),
-    ("generated runtime (negotiate, read_body, render)", ("/generated/",)),
-    ("asyncpg (Python side)", ("/asyncpg/",)),
-    ("token verification (PyJWT, memo)", ("/jwt/", "/impl/auth/")),
-    ("application (impl/)", ("/impl/", "/bench/lean")),
-    ("HTTP server + event loop", ("/uvicorn/", "/asyncio/", "/uvloop/", "/httptools/", "/h11/")),
+# Self time is charged to the layer of the innermost Python frame; code compiled to C (uvloop, httptools,
+# asyncpg's protocol and row decoding, pydantic-core, orjson) counts towards the Python frame that
+# called it: the event loop's own frame holds uvloop, httptools and asyncpg's reading of results.
+# A layer matches the frame's function name or the start of its file (as py-spy prints it).
+LAYERS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("JSON encoding (TypeAdapter.dump_json)", ("TypeAdapter.dump_json",), ()),
+    ("SQLAlchemy (incl. greenlet bridge)", (), ("sqlalchemy/", "greenlet/")),
+    ("FastAPI/Starlette routing, dependencies, parameters", (), ("fastapi/", "starlette/", "anyio/")),
+    (
+        "pydantic models (Task.__init__, model_validate)",
+        (),
+        ("pydantic/", "pydantic_core/", "generated/models"),
+    ),
+    ("request body schema (jsonschema)", (), ("jsonschema/", "referencing/", "rfc3339_validator")),
+    ("generated runtime (negotiate, read_body, render)", (), ("generated/",)),
+    ("asyncpg (Python side)", (), ("asyncpg/",)),
+    ("token verification (PyJWT, memo)", (), ("jwt/", "impl/auth/")),
+    ("application (impl/, bench/lean.py)", (), ("impl/", "bench/lean")),
+    ("HTTP server + event loop (incl. C: uvloop, httptools, asyncpg decoding)", (), ("uvicorn/", "asyncio/")),
 )
 OTHER = "other (stdlib and the rest)"
 
@@ -62,8 +68,9 @@ def py_spy() -> list[str]:
 
 
 def layer_of(frame: str) -> str:
-    for layer, markers in LAYERS:
-        if any(marker in frame for marker in markers):
+    function, _, path = frame.rstrip(")").rpartition(" (")
+    for layer, functions, paths in LAYERS:
+        if function in functions or path.startswith(paths):
             return layer
     return OTHER
 
@@ -74,17 +81,8 @@ def self_time(raw: str) -> Counter[str]:
     for line in raw.splitlines():
         stack, _, count = line.rpartition(" ")
         if stack and count.isdigit():
-            leaves[_short(stack.rsplit(";", 1)[-1])] += int(count)
+            leaves[stack.rsplit(";", 1)[-1]] += int(count)
     return leaves
-
-
-def _short(frame: str) -> str:
-    # "func (/…/site-packages/pkg/mod.py)" -> "func (/pkg/mod.py)", so frames read the same everywhere.
-    for prefix in ("site-packages", str(ROOT), "/lib/python3"):
-        head, found, tail = frame.partition(prefix)
-        if found:
-            return head + tail.lstrip("0123456789.")
-    return frame
 
 
 def cpu_seconds(pid: int) -> float:
@@ -210,18 +208,20 @@ def main() -> None:
         servers = {"service": service, "lean bound": lean}
         for server in servers.values():
             bench.warm_up(server, args.tokens)
-        with tempfile.TemporaryDirectory(prefix="bench-py-spy-") as scratch:
-            for round_ in range(args.rounds):
-                for op in args.ops.split(","):
-                    for name, server in servers.items():
-                        out = Path(scratch) / f"{name}-{op}-{round_}.txt"
-                        run = profiled_run(server, server.memory.supervisor, op, args, out)
-                        runs.setdefault(f"{name} {op}", []).append(run)
-                        print(
-                            f"round {round_ + 1} {name:>10} {op:>6}: {run['rps']:,.0f} req/s, "
-                            f"{run['cpu_us_per_request']:,.0f} µs CPU/request",
-                            flush=True,
-                        )
+        # py-spy's collapsed stacks stay beside the report, for a flame graph or another aggregation.
+        raw = args.out / "profile-raw"
+        raw.mkdir(parents=True, exist_ok=True)
+        for round_ in range(args.rounds):
+            for op in args.ops.split(","):
+                for name, server in servers.items():
+                    out = raw / f"{name.replace(' ', '-')}-{op}-{round_ + 1}.txt"
+                    run = profiled_run(server, server.memory.supervisor, op, args, out)
+                    runs.setdefault(f"{name} {op}", []).append(run)
+                    print(
+                        f"round {round_ + 1} {name:>10} {op:>6}: {run['rps']:,.0f} req/s, "
+                        f"{run['cpu_us_per_request']:,.0f} µs CPU/request",
+                        flush=True,
+                    )
     results = started | {
         "loadavg_end": round(os.getloadavg()[0], 2),
         "profiles": {key: summary(value) for key, value in runs.items()},
