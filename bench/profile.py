@@ -191,9 +191,16 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args()
     load.require_wrk()
-    bench = Bench(
-        PROFILES["quick"], args.admin_url, Path(tempfile.mkdtemp(prefix="bench-profile-")), workers=1
-    )
+    with tempfile.TemporaryDirectory(prefix="bench-profile-") as scratch:
+        results = profile(args, Bench(PROFILES["quick"], args.admin_url, Path(scratch), workers=1))
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "profile.json").write_text(json.dumps(results, indent=2) + "\n")
+    table = markdown(results)
+    (args.out / "profile.md").write_text(table)
+    print("\n" + table)
+
+
+def profile(args: argparse.Namespace, bench: Bench) -> dict[str, Any]:
     url = make_url(args.admin_url).set(database="todo_profile").render_as_string(False)
     seed(url, USERS, TASKS)
     args.tokens = bench.tokens
@@ -222,15 +229,10 @@ def main() -> None:
                         f"{run['cpu_us_per_request']:,.0f} µs CPU/request",
                         flush=True,
                     )
-    results = started | {
+    return started | {
         "loadavg_end": round(os.getloadavg()[0], 2),
         "profiles": {key: summary(value) for key, value in runs.items()},
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "profile.json").write_text(json.dumps(results, indent=2) + "\n")
-    table = markdown(results)
-    (args.out / "profile.md").write_text(table)
-    print("\n" + table)
 
 
 if __name__ == "__main__":
