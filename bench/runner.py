@@ -4,10 +4,13 @@
     python -m bench.runner --profile quick   # 1,000 users x 100 tasks, < 2 minutes
     python -m bench.runner --pgbouncer       # the same through a transaction-mode PgBouncer
 
-Scenarios: (1) the ceiling, FastAPI answering a constant body on the same server options;
-(2) closed-loop throughput per operation at 10 and 1,000 connections; (3) 1,000 users each sending
-about one request a second in a realistic mix; plus list latency at 10,000 rows against the full
-data set. Results go to bench/results/latest.json and latest.md.
+Scenarios: (1) the ceiling, FastAPI answering a constant body on the same server options, and the
+lean bound (bench/lean.py), the same work as list, get and create without the framework layers;
+(2) closed-loop throughput per operation at 10, 100 and 1,000 connections, list, get and create each
+run right after the lean bound's run of the same load; (3) 1,000 users each sending about one
+request a second in a realistic mix; plus list latency at 10,000 rows against the full data set.
+Results go to bench/results/latest.json and latest.md. `BENCH_WORKERS=1` (or `--workers 1`)
+measures one worker per server instead of one per core (results in latest-1-worker.*).
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ from tests.pgbouncer import running_pgbouncer
 from tests.support import DEFAULT_POSTGRES_URL, ROOT
 
 OPERATIONS = ("list", "get", "create", "patch", "toggle", "delete")
+# What the lean bound serves; each of these is also reported as a fraction of it.
+LEAN_OPERATIONS = ("list", "get", "create")
 # Scenario 3: connections per operation group, in the mix's proportions (60/15/10/10/5 %).
 MIX = {"list_mix": 0.60, "get": 0.15, "create": 0.10, "update": 0.10, "delete": 0.05}
 USER_PACE_MS = 1000
@@ -54,7 +59,7 @@ class Profile:
     seconds: float
     mix_seconds: float
     mix_users: int = 1000
-    concurrency: tuple[int, ...] = (10, 1000)
+    concurrency: tuple[int, ...] = (10, 100, 1000)
 
 
 PROFILES = {
@@ -72,7 +77,12 @@ def write_tokens(path: Path, secret: str, users: int) -> None:
 
 class Bench:
     def __init__(
-        self, profile: Profile, admin_url: str, scratch: Path, pooler_url: str | None = None
+        self,
+        profile: Profile,
+        admin_url: str,
+        scratch: Path,
+        pooler_url: str | None = None,
+        workers: int | None = None,
     ) -> None:
         self.profile = profile
         self.pooler_url = pooler_url
@@ -81,7 +91,7 @@ class Bench:
         self.small_url = make_url(admin_url).set(database="todo_bench_small").render_as_string(False)
         self.tokens = scratch / "tokens.txt"
         self.small_tokens = scratch / "small_tokens.txt"
-        self.workers = default_workers()
+        self.workers = workers or default_workers()
         self.deleted = 0
         self.results: dict[str, Any] = {}
 
@@ -99,7 +109,7 @@ class Bench:
     def run(self) -> dict[str, Any]:
         p = self.profile
         started = time.monotonic()
-        self.results["machine"] = machine()
+        self.results["machine"] = machine() | {"workers": self.workers}
         self.results["profile"] = asdict(p)
         self.results["seed_seconds"] = {
             "rows": p.users * p.tasks,
@@ -140,14 +150,28 @@ class Bench:
 
     def api(self) -> dict[str, Any]:
         p = self.profile
-        with running_server("impl.serve", self.server_env(self.big_url), "/readyz", self.workers) as server:
+        env = self.server_env(self.big_url)
+        with (
+            running_server("impl.serve", env, "/readyz", self.workers) as server,
+            running_server("bench.lean", env, "/readyz", self.workers) as lean,
+        ):
+            self.warm_up(lean, self.tokens)
             self.warm_up(server, self.tokens)
             closed: dict[str, dict[str, Any]] = {}
+            bound: dict[str, dict[str, Any]] = {}
             for op in OPERATIONS:
-                closed[op] = {str(c): self.one(self.load(op, c, p.seconds), server) for c in p.concurrency}
+                closed[op] = {}
+                for c in p.concurrency:
+                    # Back to back on the same load, so both see the same machine.
+                    if op in LEAN_OPERATIONS:
+                        bound.setdefault(op, {})[str(c)] = self.one(
+                            self.load(op, c, p.seconds), lean, "lean "
+                        )
+                    closed[op][str(c)] = self.one(self.load(op, c, p.seconds), server)
             mix = self.mix(server)
             return {
                 "closed_loop": closed,
+                "lean": {"runs": bound, "peak_worker_rss_mb": round(lean.memory.peak_worker_mb, 1)},
                 "mix": mix,
                 "api_peak_worker_rss_mb": round(server.memory.peak_worker_mb, 1),
             }
@@ -163,12 +187,14 @@ class Bench:
             kwargs["delete_offset"] = self.deleted
         return Load(op, connections, seconds, **kwargs)
 
-    def one(self, spec: Load, server: RunningServer) -> dict[str, Any]:
+    def one(self, spec: Load, server: RunningServer, label: str = "") -> dict[str, Any]:
         url = server.probe_url if spec.op == "ceiling" else server.base_url
         result = load.run([spec], url, self.tokens, self.profile.tasks, STABLE_TASKS)[0]
+        # Other work on the machine shows up here; the figures are only comparable on a quiet one.
+        result["loadavg_1m"] = round(os.getloadavg()[0], 2)
         server.settle()
         self.spent(spec, result)
-        print(_line(result), flush=True)
+        print(label + _line(result), flush=True)
         return result
 
     def spent(self, spec: Load, result: dict[str, Any]) -> None:
@@ -243,6 +269,12 @@ def main() -> None:
         action="store_true",
         help="serve through a local PgBouncer in transaction mode (results in latest-pgbouncer.*)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("BENCH_WORKERS") or 0) or None,
+        help="worker processes per server (default: BENCH_WORKERS, else one per core)",
+    )
     args = parser.parse_args()
     load.require_wrk()
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch, ExitStack() as stack:
@@ -252,10 +284,12 @@ def main() -> None:
             pooler = stack.enter_context(
                 running_pgbouncer(args.admin_url, pool_size=PGBOUNCER_SERVER_CONNECTIONS)
             )
-        results = Bench(PROFILES[args.profile], args.admin_url, Path(scratch), pooler).run()
+        results = Bench(PROFILES[args.profile], args.admin_url, Path(scratch), pooler, args.workers).run()
     results["profile"]["name"] = args.profile + (" through PgBouncer" if args.pgbouncer else "")
     args.out.mkdir(parents=True, exist_ok=True)
     name = "latest-pgbouncer" if args.pgbouncer else "latest"
+    if args.workers is not None:
+        name += f"-{args.workers}-worker"
     (args.out / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
     table = markdown(results)
     (args.out / f"{name}.md").write_text(table)

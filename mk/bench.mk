@@ -1,5 +1,6 @@
 # The load benchmark (bench/): not part of `make test`. Needs PostgreSQL and Debian's wrk.
-.PHONY: bench bench-quick bench-pgbouncer serve
+# BENCH_WORKERS=1 make bench-quick: one worker per server instead of one per core (latest-1-worker.*).
+.PHONY: bench bench-quick bench-pgbouncer bench-profile serve
 
 bench: install
 	$(RUN) python -m bench.runner --profile full
@@ -10,6 +11,11 @@ bench-quick: install
 # bench-quick with the API behind a local PgBouncer in transaction mode (apt-get install pgbouncer).
 bench-pgbouncer: install
 	$(RUN) python -m bench.runner --profile quick --pgbouncer
+
+# py-spy (run through uvx, not a dependency) on one worker of the service and of the lean bound,
+# under wrk list and create load: CPU per request and self time by layer (bench/results/profile.*).
+bench-profile: install
+	$(RUN) python -m bench.profile
 
 # The production server: one worker per core, uvloop + httptools (impl/serve.py).
 serve: install
