@@ -51,8 +51,10 @@ class TasksHandler(Protocol):
         self,
         *,
         user_id: str,
+        response: Response,
+        idempotency_key: str | None,
         body: models.BulkRequest,
-    ) -> models.BulkResult:
+    ) -> models.BulkResult | Rendered:
         """Complete, reopen or delete a set of tasks at once"""
         ...
 
@@ -60,7 +62,9 @@ class TasksHandler(Protocol):
         self,
         *,
         user_id: str,
-    ) -> models.ClearResult:
+        response: Response,
+        idempotency_key: str | None,
+    ) -> models.ClearResult | Rendered:
         """Delete all of the caller's completed tasks"""
         ...
 

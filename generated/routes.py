@@ -224,6 +224,13 @@ def build_router(
     )
     async def bulk_update_tasks(
         request: Request,
+        response: Response,
+        idempotency_key: str | None = Header(
+            None,
+            min_length=1,
+            max_length=255,
+            pattern='^[\\x21-\\x7e]+$',
+        ),
         user_id: str = Depends(current_user),
         handler: TasksHandler = Depends(tasks),
     ) -> Response:
@@ -234,10 +241,15 @@ def build_router(
 
         result = await handler.bulk_update_tasks(
             user_id=user_id,
+            response=response,
+            idempotency_key=idempotency_key,
             body=body,
         )
 
-        return render(200, _bulk_update_tasks_result.dump_json(result))
+        if isinstance(result, Rendered):
+            return render(200, result.content, response)
+
+        return render(200, _bulk_update_tasks_result.dump_json(result), response)
 
     # /api/tasks/changes is also matched by a template: its other methods are 405s, not bad parameters.
     router.add_api_route(
@@ -298,6 +310,13 @@ def build_router(
     )
     async def clear_completed_tasks(
         request: Request,
+        response: Response,
+        idempotency_key: str | None = Header(
+            None,
+            min_length=1,
+            max_length=255,
+            pattern='^[\\x21-\\x7e]+$',
+        ),
         user_id: str = Depends(current_user),
         handler: TasksHandler = Depends(tasks),
     ) -> Response:
@@ -306,9 +325,14 @@ def build_router(
 
         result = await handler.clear_completed_tasks(
             user_id=user_id,
+            response=response,
+            idempotency_key=idempotency_key,
         )
 
-        return render(200, _clear_completed_tasks_result.dump_json(result))
+        if isinstance(result, Rendered):
+            return render(200, result.content, response)
+
+        return render(200, _clear_completed_tasks_result.dump_json(result), response)
 
     # /api/tasks/events is also matched by a template: its other methods are 405s, not bad parameters.
     router.add_api_route(

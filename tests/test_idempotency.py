@@ -203,3 +203,35 @@ async def test_the_purge_deletes_expired_keys_only(app: FastAPI, user_a: httpx.A
     left = await _keys_of(app, owner)
 
     assert (kept, left) == (3, 0)
+
+
+async def test_a_retried_bulk_delete_replays_its_outcomes_instead_of_not_found(
+    user_a: httpx.AsyncClient,
+) -> None:
+    ids = [(await create(user_a))["id"] for _ in range(2)]
+    headers = key()
+    body = {"action": "delete", "ids": ids}
+
+    first = await user_a.post(f"{TASKS}/bulk", json=body, headers=headers)
+    retry = await user_a.post(f"{TASKS}/bulk", json=body, headers=headers)
+
+    assert first.status_code == retry.status_code == 200
+    assert [r["status"] for r in first.json()["results"]] == ["deleted", "deleted"]
+    assert retry.content == first.content
+    assert retry.headers["idempotent-replayed"] == "true"
+
+
+async def test_a_retried_clear_reports_what_the_first_one_deleted(user_a: httpx.AsyncClient) -> None:
+    for _ in range(3):
+        task = await create(user_a)
+        await user_a.patch(f"{TASKS}/{task['id']}/complete", json={"completed": True})
+    headers = key()
+
+    first = await user_a.delete(f"{TASKS}/completed", headers=headers)
+    await create(user_a)  # a change in between does not alter the replayed answer
+    retry = await user_a.delete(f"{TASKS}/completed", headers=headers)
+
+    assert first.json() == {"deleted": 3}
+    assert retry.content == first.content
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert await count_tasks(user_a) == 1

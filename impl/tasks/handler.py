@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Request, Response
@@ -28,8 +29,11 @@ COMPLETED_FILTER = {
     models.StatusFilter.pending: False,
     models.StatusFilter.completed: True,
 }
-# Renders a stored task exactly as the generated routes render a task.
+# Render what a keyed write stores exactly as the generated routes render it.
 TASK_JSON = TypeAdapter(models.Task)
+BULK_RESULT_JSON = TypeAdapter(models.BulkResult)
+CLEAR_RESULT_JSON = TypeAdapter(models.ClearResult)
+Written = TypeVar("Written", bound=BaseModel)
 
 
 def _found(row: TaskRecord | None) -> models.Task:
@@ -115,7 +119,7 @@ class TaskHandler:
             return _tagged(response, task)
 
         keyed = self._keyed(idempotency_key, "POST", PATHS["createTask"], body)
-        return await self._task_write(user_id, keyed, response, 201, create)
+        return await self._write_once(user_id, keyed, response, 201, create, TASK_JSON)
 
     async def get_task(
         self, *, user_id: str, response: Response, task_id: int, if_none_match: str | None
@@ -143,7 +147,7 @@ class TaskHandler:
             return _tagged(response, await self._written(tasks, task_id, row, versions))
 
         keyed = self._keyed(idempotency_key, "PUT", PATHS["replaceTask"].format(task_id=task_id), body)
-        return await self._task_write(user_id, keyed, response, 200, replace)
+        return await self._write_once(user_id, keyed, response, 200, replace, TASK_JSON)
 
     async def patch_task(
         self,
@@ -167,7 +171,7 @@ class TaskHandler:
             return _tagged(response, await self._written(tasks, task_id, row, versions))
 
         keyed = self._keyed(idempotency_key, "PATCH", PATHS["patchTask"].format(task_id=task_id), body)
-        return await self._task_write(user_id, keyed, response, 200, patch)
+        return await self._write_once(user_id, keyed, response, 200, patch, TASK_JSON)
 
     async def complete_task(
         self,
@@ -188,7 +192,7 @@ class TaskHandler:
             return _tagged(response, await self._written(tasks, task_id, row, versions))
 
         keyed = self._keyed(idempotency_key, "PATCH", PATHS["completeTask"].format(task_id=task_id), body)
-        return await self._task_write(user_id, keyed, response, 200, complete)
+        return await self._write_once(user_id, keyed, response, 200, complete, TASK_JSON)
 
     async def delete_task(
         self,
@@ -257,26 +261,36 @@ class TaskHandler:
         retention = timedelta(seconds=self._settings.idempotency_retention_seconds)
         return IdempotencyKeys(self._database, user_id, retention)
 
-    async def _task_write(
+    async def _write_once(
         self,
         user_id: str,
         keyed: KeyedRequest | None,
         response: Response,
         status: int,
-        write: Callable[[], Awaitable[models.Task]],
-    ) -> models.Task | Rendered:
-        """`write`'s task; for a keyed request, the bytes stored with the key (rendered as a route would)."""
+        write: Callable[[], Awaitable[Written]],
+        rendering: TypeAdapter[Written],
+    ) -> Written | Rendered:
+        """`write`'s result; for a keyed request, the bytes stored with the key, rendered as a route would."""
         if keyed is None:
             return await write()
 
         async def rendered() -> bytes:
-            return TASK_JSON.dump_json(await write())
+            return rendering.dump_json(await write())
 
         content = await self._keys(user_id).run_once(keyed, response, status, rendered)
-        assert content is not None, "a task write always stores its task"
+        assert content is not None, "a write with a body always stores it"
         return Rendered(content)
 
-    async def bulk_update_tasks(self, *, user_id: str, body: models.BulkRequest) -> models.BulkResult:
+    async def bulk_update_tasks(
+        self, *, user_id: str, response: Response, idempotency_key: str | None, body: models.BulkRequest
+    ) -> models.BulkResult | Rendered:
+        async def update() -> models.BulkResult:
+            return await self._bulk_update(user_id, body)
+
+        keyed = self._keyed(idempotency_key, "POST", PATHS["bulkUpdateTasks"], body)
+        return await self._write_once(user_id, keyed, response, 200, update, BULK_RESULT_JSON)
+
+    async def _bulk_update(self, user_id: str, body: models.BulkRequest) -> models.BulkResult:
         ids = [task_id.root for task_id in body.ids]
         tasks = self._tasks(user_id)
         if body.action is models.BulkAction.delete:
@@ -295,8 +309,14 @@ class TaskHandler:
             ]
         )
 
-    async def clear_completed_tasks(self, *, user_id: str) -> models.ClearResult:
-        return models.ClearResult(deleted=await self._tasks(user_id).delete_completed())
+    async def clear_completed_tasks(
+        self, *, user_id: str, response: Response, idempotency_key: str | None
+    ) -> models.ClearResult | Rendered:
+        async def clear() -> models.ClearResult:
+            return models.ClearResult(deleted=await self._tasks(user_id).delete_completed())
+
+        keyed = self._keyed(idempotency_key, "DELETE", PATHS["clearCompletedTasks"], None)
+        return await self._write_once(user_id, keyed, response, 200, clear, CLEAR_RESULT_JSON)
 
 
 def _bulk_outcome(

@@ -816,6 +816,13 @@ export type ListChangesErrors = {
      */
     410: Problem;
     /**
+     * A rate limit is spent (`RateLimit` shows `r=0` for it); nothing was changed. Retry after
+     * `Retry-After` seconds. A client address that sent too many requests with a missing or invalid
+     * token is refused before its token is read.
+     *
+     */
+    429: Problem;
+    /**
      * An unexpected error; no internals are disclosed.
      */
     500: Problem;
@@ -878,6 +885,18 @@ export type StreamTaskEventsResponses = {
 export type StreamTaskEventsResponse = StreamTaskEventsResponses[keyof StreamTaskEventsResponses];
 export type BulkUpdateTasksData = {
     body: BulkRequest;
+    headers?: {
+        /**
+         * A key the client chose for this request (a fresh UUID per intended change), scoped to the
+         * user: the first request with it is executed, and a retry with the same key, method, path and
+         * body gets the stored response again (with `Idempotent-Replayed: true`) without executing it
+         * twice. The same key with a different request is a 422. A retry sent while the first request
+         * is still running waits for its outcome. Keys are kept for 24 hours (configurable); error
+         * responses are not stored, so a request that failed can be retried with its key.
+         *
+         */
+        'Idempotency-Key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/api/tasks/bulk';
@@ -898,9 +917,24 @@ export type BulkUpdateTasksErrors = {
      */
     406: Problem;
     /**
+     * The request body exceeds the server's limit (64 KiB by default); nothing was read past it or changed.
+     */
+    413: Problem;
+    /**
      * The request body is not `application/json`; nothing was changed.
      */
     415: Problem;
+    /**
+     * The `Idempotency-Key` was already used for a different request (method, path or body); nothing was changed.
+     */
+    422: Problem;
+    /**
+     * A rate limit is spent (`RateLimit` shows `r=0` for it); nothing was changed. Retry after
+     * `Retry-After` seconds. A client address that sent too many requests with a missing or invalid
+     * token is refused before its token is read.
+     *
+     */
+    429: Problem;
     /**
      * An unexpected error; no internals are disclosed.
      */
@@ -920,11 +954,27 @@ export type BulkUpdateTasksResponses = {
 export type BulkUpdateTasksResponse = BulkUpdateTasksResponses[keyof BulkUpdateTasksResponses];
 export type ClearCompletedTasksData = {
     body?: never;
+    headers?: {
+        /**
+         * A key the client chose for this request (a fresh UUID per intended change), scoped to the
+         * user: the first request with it is executed, and a retry with the same key, method, path and
+         * body gets the stored response again (with `Idempotent-Replayed: true`) without executing it
+         * twice. The same key with a different request is a 422. A retry sent while the first request
+         * is still running waits for its outcome. Keys are kept for 24 hours (configurable); error
+         * responses are not stored, so a request that failed can be retried with its key.
+         *
+         */
+        'Idempotency-Key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/api/tasks/completed';
 };
 export type ClearCompletedTasksErrors = {
+    /**
+     * The request does not satisfy the contract; nothing was changed.
+     */
+    400: Problem;
     /**
      * Missing, malformed, oversized, expired or badly signed bearer token. Each one counts against
      * the client address's `"address"` limit (see `RateLimit`).
@@ -935,6 +985,17 @@ export type ClearCompletedTasksErrors = {
      * The `Accept` header rules out `application/json`, the only representation; nothing was changed.
      */
     406: Problem;
+    /**
+     * The `Idempotency-Key` was already used for a different request (method, path or body); nothing was changed.
+     */
+    422: Problem;
+    /**
+     * A rate limit is spent (`RateLimit` shows `r=0` for it); nothing was changed. Retry after
+     * `Retry-After` seconds. A client address that sent too many requests with a missing or invalid
+     * token is refused before its token is read.
+     *
+     */
+    429: Problem;
     /**
      * An unexpected error; no internals are disclosed.
      */
