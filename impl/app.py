@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -19,22 +19,35 @@ from impl.contract import CONTRACT
 from impl.db import create_engine, create_gate
 from impl.errors import install_error_handlers
 from impl.health import health_probes
+from impl.observability.tracing import instrument, tracer_provider_from_environment
 from impl.policies import install_request_policies
 from impl.settings import Settings
 from impl.tasks.handler import task_handler
 
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
 
-def create_app(settings: Settings | None = None, *, clock: Clock = time.monotonic) -> FastAPI:
-    """`clock` times the JWKS cache; tests pass a manual one to expire it without sleeping."""
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock = time.monotonic,
+    tracer_provider: TracerProvider | None = None,
+) -> FastAPI:
+    """`clock` times the JWKS cache; tests pass a manual one to expire it without sleeping.
+    `tracer_provider` defaults to what the OTEL_* variables configure (None: no tracing)."""
     settings = settings or Settings()
     engine = create_engine(settings)
     verifier = TokenVerifier.from_settings(settings, clock=clock)
+    tracer_provider = tracer_provider or tracer_provider_from_environment()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         await verifier.aclose()
         await engine.dispose()
+        if tracer_provider is not None:
+            tracer_provider.shutdown()  # exports the spans still buffered
 
     # FastAPI's generated schema only approximates the contract; the contract itself is served.
     app = FastAPI(
@@ -58,6 +71,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = time.monotoni
     install_error_handlers(app, settings.retry_after_seconds)
     install_request_policies(app, settings)
     _serve_contract(app)
+    if tracer_provider is not None:
+        instrument(app, engine, tracer_provider)
     return app
 
 

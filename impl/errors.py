@@ -16,6 +16,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 
 from impl.contract import CONTRACT
+from impl.observability.metrics import UNAVAILABLE_RESPONSES
+from impl.observability.request_id import id_headers
 from kit.paths import AllowTable
 from kit.problems import FieldError, Problem, problem_response
 
@@ -38,6 +40,7 @@ class Unauthorized(Problem):
 class ServiceUnavailable(Problem):
     status = 503
     detail = "The database is unavailable; retry later."
+    cause = "database"  # the label of the 503 counter (impl/observability/metrics.py)
 
 
 # Served beside the contract's own paths, so a wrong method on them is a 405 with the right Allow.
@@ -57,6 +60,7 @@ def install_error_handlers(app: FastAPI, retry_after_seconds: int) -> None:
         assert isinstance(exc, Problem)
         if exc.status == 503:
             exc.headers = {**exc.headers, **unavailable_headers}
+            UNAVAILABLE_RESPONSES.labels(exc.cause if isinstance(exc, ServiceUnavailable) else "other").inc()
         return exc.response()
 
     async def on_invalid_parameters(_: Request, exc: Exception) -> Response:
@@ -73,11 +77,19 @@ def install_error_handlers(app: FastAPI, retry_after_seconds: int) -> None:
 
     async def on_database_unavailable(_: Request, exc: Exception) -> Response:
         logger.warning("database unavailable: %s", type(exc).__name__)
+        cause = "pool_timeout" if isinstance(exc, PoolTimeoutError) else "database"
+        UNAVAILABLE_RESPONSES.labels(cause).inc()
         return problem_response(503, ServiceUnavailable.detail, headers=unavailable_headers)
 
     async def on_unexpected(_: Request, exc: Exception) -> Response:
         logger.exception("unhandled error", exc_info=exc)
         return problem_response(500, Problem.detail)
+
+    async def on_uncaught(request: Request, exc: Exception) -> Response:
+        # Sent by Starlette's outermost middleware, past the request id policy: the header is added here.
+        response = await on_unexpected(request, exc)
+        response.headers.update(id_headers())
+        return response
 
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(RequestValidationError, on_invalid_parameters)
@@ -85,7 +97,7 @@ def install_error_handlers(app: FastAPI, retry_after_seconds: int) -> None:
     for unavailable in (OperationalError, InterfaceError, PoolTimeoutError, OSError, TimeoutError):
         app.add_exception_handler(unavailable, on_database_unavailable)
     app.add_exception_handler(DBAPIError, on_dbapi_error(on_database_unavailable, on_unexpected))
-    app.add_exception_handler(Exception, on_unexpected)
+    app.add_exception_handler(Exception, on_uncaught)
 
 
 def on_dbapi_error(unavailable: Any, unexpected: Any) -> Any:

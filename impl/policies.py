@@ -16,12 +16,14 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware import Middleware
 
+from impl.observability.policies import observability_policies
 from impl.settings import Settings
 
 
 def request_policies(settings: Settings) -> list[Middleware]:
     """The middleware stack, outermost first."""
-    policies: list[Middleware] = []
+    # Request id, access log and metrics first: every response below them is named, logged, counted.
+    policies: list[Middleware] = [*observability_policies(settings)]
     if settings.cors_origins:
         policies.append(Middleware(CORSMiddleware, **_cors_options(settings)))
     return policies

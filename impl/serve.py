@@ -4,6 +4,8 @@ Each worker is a single-threaded event loop, so a second core is only used by a 
 `WEB_CONCURRENCY` (or `--workers`) overrides the core count, e.g. when a container is CPU-limited.
 Behind a reverse proxy or load balancer, `--forwarded-allow-ips` (or `FORWARDED_ALLOW_IPS`) lists the
 proxies whose `X-Forwarded-For`/`X-Forwarded-Proto` are trusted; by default only loopback's are.
+Logs follow LOG_FORMAT from the first line on (uvicorn's too), and the server process serves every
+worker's metrics on METRICS_ADDRESS (see impl/observability/metrics_server.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import uvicorn
+
+from impl.observability.logging import configure_logging, logging_config
+from impl.observability.metrics_server import serving_metrics
+from impl.settings import ObservabilitySettings
 
 PRODUCT_APP = "impl.main:app"
 
@@ -58,9 +64,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def serve(app: str, argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
+    settings = ObservabilitySettings()
+    configure_logging(settings)
     options = server_options(args.host, args.port, args.workers or default_workers())
-    # None leaves it to uvicorn, which reads FORWARDED_ALLOW_IPS and defaults to loopback.
-    uvicorn.run(app, **options, proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips)
+    with serving_metrics(settings.metrics, args.port):
+        uvicorn.run(
+            app,
+            **options,
+            proxy_headers=True,
+            # None leaves it to uvicorn, which reads FORWARDED_ALLOW_IPS and defaults to loopback.
+            forwarded_allow_ips=args.forwarded_allow_ips,
+            log_config=logging_config(settings),
+        )
 
 
 if __name__ == "__main__":

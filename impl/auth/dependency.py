@@ -26,4 +26,7 @@ def bearer_token(request: Request) -> str:
 
 async def current_user(request: Request) -> str:
     tokens: VerifiedTokens = request.app.state.tokens
-    return await tokens.user_id(bearer_token(request))
+    user_id = await tokens.user_id(bearer_token(request))
+    # For the access log, which writes a keyed hash of it (impl/observability/logging.py).
+    request.state.user_id = user_id
+    return user_id
