@@ -7,7 +7,7 @@ import argparse
 import uvicorn
 
 from impl.devtoken import NoSecretConfigured, development_token
-from impl.observability.logging import logging_config
+from impl.observability.log_format import logging_config
 from impl.settings import Settings
 
 

@@ -17,10 +17,6 @@ from typing import Any
 
 import uvicorn
 
-from impl.observability.logging import configure_logging, logging_config
-from impl.observability.metrics_server import serving_metrics
-from impl.settings import ObservabilitySettings
-
 PRODUCT_APP = "impl.main:app"
 
 
@@ -63,6 +59,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def serve(app: str, argv: Sequence[str] | None = None) -> None:
+    # Imported here: each worker re-imports this module before answering its first health check.
+    from impl.observability.log_format import logging_config
+    from impl.observability.logging import configure_logging
+    from impl.observability.metrics_server import serving_metrics
+    from impl.settings import ObservabilitySettings
+
     args = parse_args(argv)
     settings = ObservabilitySettings()
     configure_logging(settings)

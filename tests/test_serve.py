@@ -9,14 +9,14 @@ import pytest
 import uvicorn
 
 from impl import serve
-from impl.observability.logging import logging_config
+from impl.observability.log_format import logging_config
 from impl.settings import ObservabilitySettings
 
 
 @pytest.fixture(autouse=True)
 def _no_process_wide_side_effects(monkeypatch: pytest.MonkeyPatch) -> None:
     # serve() configures this process's logging and serves metrics; here only its uvicorn call counts.
-    monkeypatch.setattr(serve, "configure_logging", lambda _: None)
+    monkeypatch.setattr("impl.observability.logging.configure_logging", lambda _: None)
     monkeypatch.setenv("METRICS_ADDRESS", "")
 
 

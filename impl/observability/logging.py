@@ -20,88 +20,14 @@ import logging
 import logging.config
 import sys
 from collections.abc import Callable
-from typing import Any, Literal
 
-import orjson
 import structlog
 from starlette.types import Scope
-from structlog.typing import EventDict, Processor, WrappedLogger
 
-from impl.observability.request_id import REQUEST_ID
+from impl.observability.log_format import logging_config, renderer, shared_processors
 from impl.settings import ObservabilitySettings, Settings
 
-LogFormat = Literal["json", "console"]
 ACCESS_LOGGER = "access"
-# uvicorn's access log stays off: the service writes its own access line, with the route template.
-SILENCED = ("uvicorn.access",)
-
-
-def add_request_id(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
-    request_id = REQUEST_ID.get()
-    if request_id is not None:
-        event_dict.setdefault("request_id", request_id)
-    return event_dict
-
-
-def _json_line(event_dict: EventDict, **options: Any) -> str:
-    return orjson.dumps(event_dict, **options).decode()
-
-
-def _renderer(log_format: LogFormat) -> Processor:
-    if log_format == "json":
-        return structlog.processors.JSONRenderer(serializer=_json_line)
-    # Plain tracebacks: rich's or better-exceptions' (used when installed) would print local variables.
-    return structlog.dev.ConsoleRenderer(
-        colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
-    )
-
-
-def _shared_processors(log_format: LogFormat) -> list[Processor]:
-    processors: list[Processor] = [
-        structlog.processors.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-        add_request_id,
-    ]
-    if log_format == "json":
-        processors.append(structlog.processors.format_exc_info)
-    return processors
-
-
-def structured_formatter(log_format: LogFormat) -> structlog.stdlib.ProcessorFormatter:
-    """The stdlib formatter for every handler; logging.config builds it from `logging_config`."""
-    return structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[structlog.stdlib.add_logger_name, *_shared_processors(log_format)],
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, _renderer(log_format)],
-    )
-
-
-def logging_config(settings: ObservabilitySettings) -> dict[str, Any]:
-    """The stdlib logging configuration, also handed to uvicorn (its `log_config`), so the server
-    process and every worker log in the same format from their first line on."""
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {
-            "structured": {
-                "()": f"{__name__}.structured_formatter",
-                "log_format": settings.rendered_log_format,
-            }
-        },
-        "handlers": {
-            "stderr": {
-                "class": "logging.StreamHandler",
-                "formatter": "structured",
-                "stream": "ext://sys.stderr",
-            }
-        },
-        "root": {"handlers": ["stderr"], "level": settings.log_level},
-        "loggers": {
-            # uvicorn's own handlers would print its default format; its records go to the root's.
-            "uvicorn": {"handlers": [], "propagate": True},
-            "uvicorn.error": {"handlers": [], "propagate": True},
-            **{name: {"handlers": [], "propagate": False} for name in SILENCED},
-        },
-    }
 
 
 def configure_logging(settings: ObservabilitySettings) -> None:
@@ -109,7 +35,7 @@ def configure_logging(settings: ObservabilitySettings) -> None:
     logging.config.dictConfig(logging_config(settings))
     log_format = settings.rendered_log_format
     structlog.configure(
-        processors=[*_shared_processors(log_format), _renderer(log_format)],
+        processors=[*shared_processors(log_format), renderer(log_format)],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(settings.log_level)),
         logger_factory=structlog.WriteLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,

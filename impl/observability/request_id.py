@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import os
 import re
-from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from impl.observability.context import REQUEST_ID
 from kit.problems import PROBLEM_INSTANCE
 
 HEADER = "X-Request-ID"
@@ -27,7 +27,6 @@ _ZERO_TRACE_ID = b"0" * 32
 _ZERO_PARENT_ID = b"0" * 16
 _HEADER_NAME = HEADER.lower().encode()
 
-REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
 # Where a request's id is kept in its ASGI scope, so whichever layer needs it first (the tracing
 # middleware, outside every policy, or RequestIdMiddleware) settles it once for all the others.
 SCOPE_KEY = "request_id"
