@@ -9,7 +9,7 @@ is imported or wrapped, so requests pay nothing for it.
 
 On, each request is one trace: a server span named by method and route template, carrying the
 request id (`request.id`), with a client span per SQL statement inside it. Statements are recorded
-as SQL text with placeholders; their bound values never leave the process.
+as SQL text with placeholders; their bound values never leave the process, nor do query strings.
 """
 
 from __future__ import annotations
@@ -86,9 +86,22 @@ def tracer_provider_from_environment(environ: Mapping[str, str] = os.environ) ->
     return provider
 
 
+# The URL attributes of the server span under the old and the stable HTTP conventions.
+URL_ATTRIBUTES = ("http.url", "url.full")
+
+
 def _tag_request(span: Span, scope: dict[str, Any]) -> None:
-    if span.is_recording():
-        span.set_attribute(REQUEST_ID_ATTRIBUTE, request_id_of(scope))
+    """Attaches the request id, and drops the query string: searches are users' data, like bodies."""
+    if not span.is_recording():
+        return
+    span.set_attribute(REQUEST_ID_ATTRIBUTE, request_id_of(scope))
+    recorded = getattr(span, "attributes", None) or {}
+    for name in URL_ATTRIBUTES:
+        url = recorded.get(name)
+        if isinstance(url, str) and "?" in url:
+            span.set_attribute(name, url.partition("?")[0])
+    if "url.query" in recorded:
+        span.set_attribute("url.query", "")
 
 
 def instrument(app: FastAPI, engine: AsyncEngine, provider: TracerProvider) -> None:
