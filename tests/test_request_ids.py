@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from prometheus_client import REGISTRY
 
 from impl.app import create_app
 from impl.observability.request_id import MAX_LENGTH, problem_instance, request_id_from, trace_id_of
@@ -157,3 +159,22 @@ async def test_a_503_carries_the_id(unreachable_database_app: FastAPI) -> None:
     assert response.status_code == 503
     assert response.headers["x-request-id"] == "down"
     assert response.json()["instance"] == "urn:request:down"
+
+
+async def test_an_uncaught_error_is_a_500_with_the_id_and_is_counted(tmp_path: Path) -> None:
+    app = create_app(settings_for(f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}"))
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("a bug")
+
+    counted = {"route": "/boom", "method": "GET", "status": "5xx"}
+    before = REGISTRY.get_sample_value("todo_http_requests_total", counted) or 0.0
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.get("/boom", headers={"X-Request-ID": "bug-1"})
+
+    assert response.status_code == 500
+    assert response.headers["x-request-id"] == "bug-1"
+    assert response.json()["instance"] == "urn:request:bug-1"
+    assert REGISTRY.get_sample_value("todo_http_requests_total", counted) == before + 1
