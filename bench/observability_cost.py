@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -127,6 +128,7 @@ async def main() -> None:
             best[variant] = min(best.get(variant, per_request), per_request)
     for app in apps.values():
         await app.state.engine.dispose()
+    shutil.rmtree(directory, ignore_errors=True)
 
     bare = best["bare"]
     print(f"Whole requests, CPU per request, best of {args.rounds} rounds of {args.requests}:")
@@ -152,4 +154,7 @@ def _observer_costs(settings: Settings, headers: list[tuple[bytes, bytes]]) -> d
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
