@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
@@ -21,6 +21,7 @@ from impl.docs import swagger_ui_page
 from impl.errors import install_error_handlers
 from impl.health import health_probes
 from impl.idempotency import purge_periodically
+from impl.observability.tracing import instrument, tracer_provider_from_environment
 from impl.policies import install_request_policies
 from impl.ratelimit import RateLimiter
 from impl.settings import Settings
@@ -30,12 +31,22 @@ from impl.sync.service import SyncService
 from impl.tasks.cursor import CursorCodec
 from impl.tasks.handler import task_handler
 
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
 
-def create_app(settings: Settings | None = None, *, clock: Clock = time.monotonic) -> FastAPI:
-    """`clock` times the JWKS cache; tests pass a manual one to expire it without sleeping."""
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock = time.monotonic,
+    tracer_provider: TracerProvider | None = None,
+) -> FastAPI:
+    """`clock` times the JWKS cache; tests pass a manual one to expire it without sleeping.
+    `tracer_provider` defaults to what the OTEL_* variables configure (None: no tracing)."""
     settings = settings or Settings()
     engine = create_engine(settings)
     verifier = TokenVerifier.from_settings(settings, clock=clock)
+    tracer_provider = tracer_provider or tracer_provider_from_environment()
     sync = SyncService(settings, engine)
 
     drain = ShutdownDrain(settings.shutdown_drain_seconds)
@@ -53,6 +64,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = time.monotoni
         purge.cancel()
         await verifier.aclose()
         await engine.dispose()
+        if tracer_provider is not None:
+            tracer_provider.shutdown()  # exports the spans still buffered
 
     # FastAPI's generated schema only approximates the contract; the contract itself is served.
     app = FastAPI(
@@ -88,6 +101,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = time.monotoni
     install_error_handlers(app, settings.retry_after_seconds)
     install_request_policies(app, settings)
     _serve_contract(app, docs=settings.docs_served)
+    if tracer_provider is not None:
+        instrument(app, engine, tracer_provider)
     return app
 
 

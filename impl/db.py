@@ -24,6 +24,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql import Executable
 
+from impl.observability.metrics import DB_CONNECTIONS_IN_USE, DB_REQUESTS_WAITING
 from impl.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 5
@@ -56,11 +57,15 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 def create_engine(settings: Settings) -> AsyncEngine:
     database = settings.database
     if database.dialect == "sqlite":
-        engine = create_async_engine(database.url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+        engine = create_async_engine(
+            database.url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, hide_parameters=True
+        )
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         return engine
     engine = create_async_engine(
         database.url,
+        # Bound values are the users' data: kept out of error messages, and so out of the logs.
+        hide_parameters=True,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_seconds,
@@ -132,10 +137,14 @@ class ConnectionGate:
         self._slots = asyncio.Semaphore(capacity)
         self._timeout = timeout_seconds
         self.waiting = 0
+        # Every worker reports its gauges (and so its process figures) from its start, idle or not.
+        DB_CONNECTIONS_IN_USE.inc(0)
+        DB_REQUESTS_WAITING.inc(0)
 
     async def connect(self) -> AsyncConnection:
         if self._slots.locked():
             self.waiting += 1
+            DB_REQUESTS_WAITING.inc()
             try:
                 async with asyncio.timeout(self._timeout):
                     await self._slots.acquire()
@@ -143,13 +152,16 @@ class ConnectionGate:
                 raise PoolTimeoutError(f"no database connection free within {self._timeout} s") from None
             finally:
                 self.waiting -= 1
+                DB_REQUESTS_WAITING.dec()
         else:
             await self._slots.acquire()
         try:
-            return await self.engine.connect()
+            connection = await self.engine.connect()
         except BaseException:
             self._slots.release()
             raise
+        DB_CONNECTIONS_IN_USE.inc()
+        return connection
 
     async def release(self, connection: AsyncConnection) -> None:
         """Returns the connection to the pool, rolling back whatever was not committed."""
@@ -157,6 +169,7 @@ class ConnectionGate:
             await connection.close()
         finally:
             self._slots.release()
+            DB_CONNECTIONS_IN_USE.dec()
 
 
 def create_gate(engine: AsyncEngine, settings: Settings) -> ConnectionGate:

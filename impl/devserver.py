@@ -7,6 +7,7 @@ import argparse
 import uvicorn
 
 from impl.devtoken import NoSecretConfigured, development_token
+from impl.observability.log_format import logging_config
 from impl.settings import Settings
 
 
@@ -38,7 +39,7 @@ def main() -> None:
             f"  curl -s -H 'Authorization: Bearer {token}' {base}/api/tasks\n",
             flush=True,
         )
-    uvicorn.run("impl.main:app", host=args.host, port=args.port)
+    uvicorn.run("impl.main:app", host=args.host, port=args.port, log_config=logging_config(settings))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ from starlette.exceptions import HTTPException
 
 from impl.contract import CONTRACT
 from impl.db_errors import is_database_unavailable
+from impl.observability.metrics import UNAVAILABLE_RESPONSES
+from impl.observability.request_id import id_headers
 from kit.paths import AllowTable
 from kit.problems import FieldError, Problem, problem_response
 
@@ -45,6 +47,7 @@ class ContentTooLarge(Problem):
 class ServiceUnavailable(Problem):
     status = 503
     detail = "The database is unavailable; retry later."
+    cause = "database"  # the label of the 503 counter (impl/observability/metrics.py)
 
 
 class PreconditionFailed(Problem):
@@ -95,6 +98,7 @@ def install_error_handlers(app: FastAPI, retry_after_seconds: int) -> None:
         assert isinstance(exc, Problem)
         if exc.status == 503:
             exc.headers = {**exc.headers, **unavailable_headers}
+            UNAVAILABLE_RESPONSES.labels(exc.cause if isinstance(exc, ServiceUnavailable) else "other").inc()
         return exc.response()
 
     async def on_invalid_parameters(_: Request, exc: Exception) -> Response:
@@ -111,11 +115,19 @@ def install_error_handlers(app: FastAPI, retry_after_seconds: int) -> None:
 
     async def on_database_unavailable(_: Request, exc: Exception) -> Response:
         logger.warning("database unavailable: %s", type(exc).__name__)
+        cause = "pool_timeout" if isinstance(exc, PoolTimeoutError) else "database"
+        UNAVAILABLE_RESPONSES.labels(cause).inc()
         return problem_response(503, ServiceUnavailable.detail, headers=unavailable_headers)
 
     async def on_unexpected(_: Request, exc: Exception) -> Response:
         logger.exception("unhandled error", exc_info=exc)
         return problem_response(500, Problem.detail)
+
+    async def on_uncaught(request: Request, exc: Exception) -> Response:
+        # Sent by Starlette's outermost middleware, past the request id policy: the header is added here.
+        response = await on_unexpected(request, exc)
+        response.headers.update(id_headers())
+        return response
 
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(RequestValidationError, on_invalid_parameters)
@@ -124,7 +136,7 @@ def install_error_handlers(app: FastAPI, retry_after_seconds: int) -> None:
     classify = on_dbapi_error(on_database_unavailable, on_unexpected)
     for database_error in DATABASE_ERRORS:
         app.add_exception_handler(database_error, classify)
-    app.add_exception_handler(Exception, on_unexpected)
+    app.add_exception_handler(Exception, on_uncaught)
 
 
 def on_dbapi_error(unavailable: Any, unexpected: Any) -> Any:

@@ -17,15 +17,17 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware import Middleware
 
 from impl.limits import BodyLimit, HeaderLimits, SecurityHeaders
+from impl.observability.policies import observability_policies
 from impl.ratelimit import RateLimitHeaders
 from impl.settings import Settings
 
 
 def request_policies(settings: Settings) -> list[Middleware]:
     """The middleware stack, outermost first."""
-    # Security headers first, so every answer carries them, refusals by the policies below included;
+    # Request id, access log and metrics first: every response below them is named, logged, counted.
+    # Security headers next, so every answer carries them, refusals by the policies below included;
     # CORS next, so a browser may read those refusals.
-    policies: list[Middleware] = [Middleware(SecurityHeaders)]
+    policies: list[Middleware] = [*observability_policies(settings), Middleware(SecurityHeaders)]
     if settings.cors_origins:
         policies.append(Middleware(CORSMiddleware, **_cors_options(settings)))
     policies.append(

@@ -40,6 +40,7 @@ from limits.storage import storage_from_string
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from impl.errors import ServiceUnavailable, Unauthorized
+from impl.observability.metrics import RATE_LIMIT_REJECTIONS
 from impl.settings import Settings
 from kit.problems import Problem
 
@@ -195,6 +196,7 @@ def _refuse_if_exhausted(request: Request, usages: list[Usage]) -> None:
         longest = max(refused, key=lambda usage: usage.reset_seconds)
         retry_after = max(1, longest.reset_seconds)
         detail = f"{longest.policy.refusal} Retry after {retry_after} s."
+        RATE_LIMIT_REJECTIONS.labels(longest.policy.name).inc()
         raise TooManyRequests(detail, headers={"Retry-After": str(retry_after)})
 
 

@@ -6,6 +6,9 @@ Behind a reverse proxy or load balancer, `--forwarded-allow-ips` (or `FORWARDED_
 proxies whose `X-Forwarded-For`/`X-Forwarded-Proto` are trusted; by default only loopback's are.
 
 Header size and time are bounded by impl/http_protocol.py, with ServerLimits from the environment.
+
+Logs follow LOG_FORMAT from the first line on (uvicorn's too), and the server process serves every
+worker's metrics on METRICS_ADDRESS (see impl/observability/metrics_server.py).
 """
 
 from __future__ import annotations
@@ -68,10 +71,25 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def serve(app: str, argv: Sequence[str] | None = None) -> None:
+    # Imported here: each worker re-imports this module before answering its first health check.
+    from impl.observability.log_format import logging_config
+    from impl.observability.logging import configure_logging
+    from impl.observability.metrics_server import serving_metrics
+    from impl.settings import ObservabilitySettings
+
     args = parse_args(argv)
+    settings = ObservabilitySettings()
+    configure_logging(settings)
     options = server_options(args.host, args.port, args.workers or default_workers())
-    # None leaves it to uvicorn, which reads FORWARDED_ALLOW_IPS and defaults to loopback.
-    uvicorn.run(app, **options, proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips)
+    with serving_metrics(settings.metrics, args.port):
+        uvicorn.run(
+            app,
+            **options,
+            proxy_headers=True,
+            # None leaves it to uvicorn, which reads FORWARDED_ALLOW_IPS and defaults to loopback.
+            forwarded_allow_ips=args.forwarded_allow_ips,
+            log_config=logging_config(settings),
+        )
 
 
 if __name__ == "__main__":

@@ -136,13 +136,61 @@ def is_loopback(url: str) -> bool:
         return False
 
 
-class ServerLimits(BaseSettings):
+def metrics_endpoint(value: str) -> tuple[str, int] | None:
+    """METRICS_ADDRESS as (host, port), `host:port` or `[v6]:port`; None when empty (metrics off)."""
+    value = value.strip()
+    if not value:
+        return None
+    host, separator, port = value.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not separator or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError("METRICS_ADDRESS must be host:port (e.g. 127.0.0.1:9464), or empty for no metrics")
+    return host, int(port)
+
+
+class ObservabilitySettings(BaseSettings):
+    """What the server process itself needs (log format, metrics address) before any worker starts,
+    readable without the token settings that only the application checks."""
+
+    # Start-up errors are printed and logged: they must name the setting, never repeat its value.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True, hide_input_in_errors=True)
+
+    app_env: Literal["development", "production"] = "production"
+    # json: one JSON object per line; console: aligned, readable text. None: console in development.
+    log_format: Literal["json", "console"] | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Keys the hash that stands for a user id in logs; unset: derived from BETTER_AUTH_SECRET.
+    log_user_hash_key: SecretStr | None = None
+    # Where the server process serves /metrics; empty: no metrics endpoint. Never the API's port.
+    metrics_address: str = "127.0.0.1:9464"
+
+    @field_validator("log_format", "log_user_hash_key", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("metrics_address")
+    @classmethod
+    def _metrics_address(cls, value: str) -> str:
+        metrics_endpoint(value)
+        return value.strip()
+
+    @property
+    def rendered_log_format(self) -> Literal["json", "console"]:
+        if self.log_format is not None:
+            return self.log_format
+        return "console" if self.app_env == "development" else "json"
+
+    @property
+    def metrics(self) -> tuple[str, int] | None:
+        return metrics_endpoint(self.metrics_address)
+
+
+class ServerLimits(ObservabilitySettings):
     """What the server process bounds on the socket, before the app sees a request (impl/serve.py).
 
     Apart from Settings because the server reads them in processes that never build the app.
     """
-
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True, hide_input_in_errors=True)
 
     # A request's header block, in bytes; larger is 431. nginx's default buffers allow 4 x 8 KiB.
     max_header_bytes: Annotated[int, Field(ge=1024)] = 16 * 1024
@@ -156,10 +204,6 @@ class ServerLimits(BaseSettings):
 
 
 class Settings(ServerLimits):
-    # Start-up errors are printed and logged: they must name the setting, never repeat its value.
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True, hide_input_in_errors=True)
-
-    app_env: Literal["development", "production"] = "production"
     database_url: str = "sqlite+aiosqlite:///./todo.db"
     better_auth_secret: SecretStr | None = None
     jwt_leeway_seconds: Annotated[int, Field(ge=0, le=300)] = 30

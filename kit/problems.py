@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from http import HTTPStatus
 from typing import Any, ClassVar, NamedTuple
 
@@ -9,6 +10,9 @@ import orjson
 from starlette.responses import Response
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# The `instance` of every problem rendered while a request is being served (a URI reference naming
+# that request), set per request by whoever identifies requests; unset, problems carry none.
+PROBLEM_INSTANCE: ContextVar[str | None] = ContextVar("problem_instance", default=None)
 
 
 class FieldError(NamedTuple):
@@ -70,6 +74,9 @@ def problem_response(
         "status": status,
         "detail": detail,
     }
+    instance = PROBLEM_INSTANCE.get()
+    if instance is not None:
+        body["instance"] = instance
     if errors:
         body["errors"] = [{"pointer": e.pointer, "detail": e.detail} for e in errors]
     return Response(orjson.dumps(body), status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)

@@ -16,7 +16,7 @@ from typing import IO, Self
 
 import httpx
 
-from tests.support import ROOT
+from tests.support import ROOT, TEST_SECRET
 
 POLL_INTERVAL_SECONDS = 0.05
 STARTUP_DEADLINE_SECONDS = 30.0
@@ -221,6 +221,8 @@ def app_env(database_url: str, secret: str, **extra: str) -> dict[str, str]:
         **UNTRIPPABLE_RATE_LIMITS_ENV,
         # Tests that stop a server want it gone at once; tests/test_shutdown.py sets a drain of its own.
         "SHUTDOWN_DRAIN_SECONDS": "0",
+        # Several test servers run at once: none serves metrics unless its test asks (test_metrics.py).
+        "METRICS_ADDRESS": "",
         **extra,
     }
 
@@ -241,3 +243,26 @@ def app_server(env: Mapping[str, str], *, log_path: Path | None = None, workers:
     return ServerProcess(
         command, base_url=loopback_url(port), ready=answers_ok("/healthz"), env=env, log_path=log_path
     )
+
+
+def production_server(
+    env: Mapping[str, str], *, workers: int = 1, log_path: Path | None = None, own_process_group: bool = False
+) -> ServerProcess:
+    """`python -m impl.serve` (the production server: supervisor and workers) on a free loopback port."""
+    port = free_port()
+    command = [sys.executable, "-m", "impl.serve", "--host", "127.0.0.1", "--port", str(port)]
+    return ServerProcess(
+        [*command, "--workers", str(workers)],
+        base_url=loopback_url(port),
+        ready=answers_ok("/healthz"),
+        env=env,
+        log_path=log_path,
+        own_process_group=own_process_group,
+    )
+
+
+def migrated_sqlite(directory: Path) -> str:
+    """The URL of a SQLite database in `directory`, migrated as a deployment would."""
+    url = f"sqlite+aiosqlite:///{directory / 'tasks.db'}"
+    migrate_as_deployed(app_env(url, TEST_SECRET))
+    return url

@@ -104,5 +104,6 @@ async def test_an_unexpected_database_error_is_a_500_without_internals(postgres_
         "title": "Internal Server Error",
         "status": 500,
         "detail": "An unexpected error occurred.",
+        "instance": f"urn:request:{response.headers['x-request-id']}",
     }
     assert "tasks" not in response.text

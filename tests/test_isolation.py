@@ -29,8 +29,12 @@ async def test_another_users_task_is_indistinguishable_from_a_missing_one(
 ) -> None:
     task = await create(user_a, description="private", tags=["mine"])
 
-    foreign = await user_b.request(method, f"{TASKS}/{task['id']}{suffix}", json=body)
-    missing = await user_b.request(method, f"{TASKS}/{task['id'] + 10_000_000}{suffix}", json=body)
+    # The same request id for both, so the problems' `instance` cannot tell them apart either.
+    same_id = {"X-Request-ID": "probe"}
+    foreign = await user_b.request(method, f"{TASKS}/{task['id']}{suffix}", json=body, headers=same_id)
+    missing = await user_b.request(
+        method, f"{TASKS}/{task['id'] + 10_000_000}{suffix}", json=body, headers=same_id
+    )
 
     assert foreign.status_code == 404
     assert foreign.json() == missing.json()

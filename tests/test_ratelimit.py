@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI, Request
+from prometheus_client import REGISTRY
 from pydantic import ValidationError
 
 from impl.app import create_app
@@ -121,6 +122,10 @@ def assert_too_many(response: httpx.Response, policy: str) -> None:
     assert usage(response)[policy][1] <= retry_after
 
 
+def _rejections(limit: str) -> float:
+    return REGISTRY.get_sample_value("todo_rate_limit_rejections_total", {"limit": limit}) or 0.0
+
+
 async def test_a_user_gets_their_quota_then_429(limited_app: LimitedApp) -> None:
     app = await limited_app(rate_limit_per_user="3/hour")
     user, other = fresh_user(), fresh_user()
@@ -131,8 +136,10 @@ async def test_a_user_gets_their_quota_then_429(limited_app: LimitedApp) -> None
         assert [remaining(a) for a in answers] == [{"user": 2}, {"user": 1}, {"user": 0}]
         assert all(0 < usage(a)["user"][1] <= HOUR for a in answers)
 
+        counted_before = _rejections("user")
         refused = await alice.post("/api/tasks", json={"title": "not stored"})
         assert_too_many(refused, "user")
+        assert _rejections("user") == counted_before + 1, "the operator's metric counts the refusal"
         assert "requests for this user: at most 3 per 3600 seconds" in refused.json()["detail"]
     # The quota is the user's, not the address's or the app's.
     async with client(app, fresh_address(), auth(other)) as bob:

@@ -9,6 +9,15 @@ import pytest
 import uvicorn
 
 from impl import serve
+from impl.observability.log_format import logging_config
+from impl.settings import ObservabilitySettings
+
+
+@pytest.fixture(autouse=True)
+def _no_process_wide_side_effects(monkeypatch: pytest.MonkeyPatch) -> None:
+    # serve() configures this process's logging and serves metrics; here only its uvicorn call counts.
+    monkeypatch.setattr("impl.observability.logging.configure_logging", lambda _: None)
+    monkeypatch.setenv("METRICS_ADDRESS", "")
 
 
 def test_workers_default_to_the_cores_this_process_may_use() -> None:
@@ -28,7 +37,8 @@ def test_serve_runs_uvicorn_with_the_production_options(monkeypatch: pytest.Monk
     (app, options), (_, ceiling) = calls
     assert app == "impl.main:app"
     proxy = {"proxy_headers": True, "forwarded_allow_ips": None}
-    assert options == serve.server_options("0.0.0.0", 9000, 2) | proxy
+    logs = {"log_config": logging_config(ObservabilitySettings())}
+    assert options == serve.server_options("0.0.0.0", 9000, 2) | proxy | logs
     assert (options["workers"], options["loop"], options["http"], options["access_log"]) == (
         2,
         "uvloop",

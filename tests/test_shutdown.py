@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import signal
 import socket
-import sys
 from collections.abc import Iterator
 
 import httpx
 import orjson
 import pytest
 
-from tests.live_server import ServerProcess, answers_ok, app_env, free_port, loopback_url, migrate_as_deployed
+from tests.live_server import ServerProcess, app_env, migrate_as_deployed, production_server
 from tests.pg_cluster import poll_until
 from tests.support import TEST_SECRET, auth
 
@@ -26,12 +25,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     database = tmp_path_factory.mktemp("shutdown") / "tasks.db"
     env = app_env(f"sqlite+aiosqlite:///{database}", TEST_SECRET, SHUTDOWN_DRAIN_SECONDS=str(DRAIN_SECONDS))
     migrate_as_deployed(env)
-    port = free_port()
-    command = [sys.executable, "-m", "impl.serve", "--host", "127.0.0.1", "--port", str(port)]
-    serving = ServerProcess(
-        [*command, "--workers", "2"], base_url=loopback_url(port), ready=answers_ok("/healthz"), env=env
-    )
-    with serving:
+    with production_server(env, workers=2) as serving:
         yield serving
 
 

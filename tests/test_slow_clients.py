@@ -8,14 +8,13 @@ buffered whole; no response names the server software.
 from __future__ import annotations
 
 import socket
-import sys
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from tests.live_server import ServerProcess, answers_ok, app_env, free_port, loopback_url, migrate_as_deployed
+from tests.live_server import app_env, migrate_as_deployed, production_server
 from tests.support import TEST_SECRET
 
 HEADER_TIMEOUT_SECONDS = 1.0
@@ -32,21 +31,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         f"sqlite+aiosqlite:///{database}", TEST_SECRET, HEADER_TIMEOUT_SECONDS=str(HEADER_TIMEOUT_SECONDS)
     )
     migrate_as_deployed(env)
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "impl.serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-    ]
-    with ServerProcess(
-        command, base_url=loopback_url(port), ready=answers_ok("/healthz"), env=env
-    ) as process:
+    with production_server(env) as process:
         yield process.base_url
 
 

@@ -231,6 +231,7 @@ async def test_a_missing_task_is_a_404_problem(
         "title": "Not Found",
         "status": 404,
         "detail": "Task not found.",
+        "instance": f"urn:request:{response.headers['x-request-id']}",
     }
 
 

@@ -32,7 +32,10 @@ def bearer_token(request: Request) -> str:
 
 async def verified_user(request: Request) -> str:
     tokens: VerifiedTokens = request.app.state.tokens
-    return await tokens.user_id(bearer_token(request))
+    user_id = await tokens.user_id(bearer_token(request))
+    # For the access log, which writes a keyed hash of it (impl/observability/logging.py).
+    request.state.user_id = user_id
+    return user_id
 
 
 # The token is verified once, inside the rate limits: a failing address is refused before parsing.

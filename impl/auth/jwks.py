@@ -13,6 +13,7 @@ import orjson
 
 from impl.auth.keys import KeySet, parse_jwks
 from impl.errors import ServiceUnavailable, Unauthorized
+from impl.observability.metrics import JWKS_FETCHES
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ MAX_JWKS_BYTES = 64 * 1024
 
 class KeysUnavailable(ServiceUnavailable):
     detail = "The token signing keys could not be fetched; retry later."
+    cause = "signing_keys"
 
 
 class JwksCache:
@@ -111,11 +113,13 @@ class JwksCache:
                 keys = parse_jwks(orjson.loads(body), self._allowed)
         except (httpx.HTTPError, TimeoutError, ValueError) as exc:
             logger.warning("JWKS fetch from %s failed: %s", self._url, str(exc) or type(exc).__name__)
+            JWKS_FETCHES.labels("failed").inc()
             return
         finally:
             self._completed_attempts += 1
         self._keys = keys
         self._fetched_at = self._clock()
+        JWKS_FETCHES.labels("ok").inc()
         logger.info("JWKS fetched from %s: %d usable keys", self._url, len(keys))
 
     async def _download(self) -> bytes:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import NamedTuple, Protocol
 
 from impl.auth.verifier import VerifiedToken
+from impl.observability.metrics import VERIFIED_TOKENS, VERIFIED_TOKENS_BYTES
 
 # Per worker: one entry per active user, about 0.3 KB each (a 255-character subject: 0.5 KB).
 DEFAULT_CAPACITY = 20_000
@@ -107,7 +108,14 @@ class VerifiedTokens:
             self._forget(next(iter(self._remembered)))
         self._remembered[digest] = entry
         self._bytes += size
+        self._report()
 
     def _forget(self, digest: bytes) -> None:
         entry = self._remembered.pop(digest)
         self._bytes -= _entry_bytes(digest, entry)
+        self._report()
+
+    def _report(self) -> None:
+        # On changes only: a request answered from memory costs nothing more.
+        VERIFIED_TOKENS.set(len(self._remembered))
+        VERIFIED_TOKENS_BYTES.set(self._bytes)

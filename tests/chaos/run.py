@@ -26,7 +26,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from tests.live_server import ServerProcess, answers_ok, app_env, free_port, loopback_url, migrate_as_deployed
+from tests.live_server import ServerProcess, app_env, free_port, migrate_as_deployed, production_server
 from tests.pg_cluster import (
     POSTGRES_BIN,
     SERVICE_USER,
@@ -129,16 +129,12 @@ class Api:
     database_url: str
     log: Path
     drain_seconds: float = 0
-    port: int = field(default_factory=free_port)
     server: ServerProcess = field(init=False)
 
     def __post_init__(self) -> None:
-        command = [sys.executable, "-m", "impl.serve", "--host", "127.0.0.1", "--port", str(self.port)]
-        self.server = ServerProcess(
-            [*command, "--workers", str(WORKERS)],
-            base_url=loopback_url(self.port),
-            ready=answers_ok("/healthz"),
-            env=app_env(self.database_url, TEST_SECRET, SHUTDOWN_DRAIN_SECONDS=str(self.drain_seconds)),
+        self.server = production_server(
+            app_env(self.database_url, TEST_SECRET, SHUTDOWN_DRAIN_SECONDS=str(self.drain_seconds)),
+            workers=WORKERS,
             log_path=self.log,
             own_process_group=True,
         )
