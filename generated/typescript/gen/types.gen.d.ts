@@ -853,6 +853,10 @@ export type StreamTaskEventsData = {
 };
 export type StreamTaskEventsErrors = {
     /**
+     * The request does not satisfy the contract; nothing was changed.
+     */
+    400: Problem;
+    /**
      * Missing, malformed, oversized, expired or badly signed bearer token. Each one counts against
      * the client address's `"address"` limit (see `RateLimit`).
      *
