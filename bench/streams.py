@@ -262,6 +262,7 @@ class StreamsBench:
     rounds: int
     seconds: float
     writes_per_second: float
+    heartbeat_seconds: float | None = None
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(48))
 
     @property
@@ -282,6 +283,8 @@ class StreamsBench:
         env |= UNTRIPPABLE_RATE_LIMITS_ENV
         # Room for every stream even if the kernel hands one worker more than its share of them.
         env["SYNC_STREAMS_TOTAL"] = str(max(2000, 2 * self.streams_per_worker))
+        if self.heartbeat_seconds is not None:
+            env["SYNC_HEARTBEAT_SECONDS"] = str(self.heartbeat_seconds)
         return env
 
     def run(self) -> dict[str, Any]:
@@ -307,6 +310,7 @@ class StreamsBench:
             "rounds": self.rounds,
             "seconds_per_run": self.seconds,
             "writes_per_second": self.writes_per_second,
+            "heartbeat_seconds": self.heartbeat_seconds,
         }
         results["total_seconds"] = round(time.monotonic() - started, 1)
         return results
@@ -425,7 +429,8 @@ def markdown(results: dict[str, Any]) -> str:
     s, settings = results["summary"], results["settings"]
     lines = [
         f"{settings['streams']:,} open streams on {results['machine']['workers']} worker(s), "
-        f"{settings['writes_per_second']:g} writes/s in both phases (fanned out to the streams); "
+        f"{settings['writes_per_second']:g} writes/s in both phases (fanned out to the streams), "
+        f"heartbeat every {settings['heartbeat_seconds'] or 'default'} s; "
         f"{settings['rounds']} rounds with streams between {settings['rounds'] + 1} without, "
         f"{settings['seconds_per_run']:g} s per run. Medians over the phases; *worse by* is the median "
         "over the rounds of each round with streams against the mean of its two neighbours without.",
@@ -487,6 +492,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="phases with streams (one more without)")
     parser.add_argument("--seconds", type=float, default=4, help="length of each wrk run")
     parser.add_argument("--writes-per-second", type=float, default=10)
+    parser.add_argument(
+        "--heartbeat-seconds", type=float, default=None, help="SYNC_HEARTBEAT_SECONDS (default: the server's)"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args()
     if args.command == "hold":
@@ -502,6 +510,7 @@ def main() -> None:
             args.rounds,
             args.seconds,
             args.writes_per_second,
+            args.heartbeat_seconds,
         )
         try:
             results = bench.run()
@@ -509,6 +518,8 @@ def main() -> None:
             asyncio.run(drop_database(bench.database_url))
     args.out.mkdir(parents=True, exist_ok=True)
     name = f"streams-{args.workers}-worker"
+    if args.heartbeat_seconds is not None:
+        name += f"-heartbeat-{args.heartbeat_seconds:g}s"
     (args.out / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
     table = markdown(results)
     (args.out / f"{name}.md").write_text(table)
