@@ -59,6 +59,8 @@ OPEN_DEADLINE_SECONDS = 60
 OPEN_CONCURRENCY = 50
 HOLD_DEADLINE_SECONDS = 600
 READ_BYTES = 4096
+# A window with no wrk load: what the workers spend on the open streams (and the writes) alone.
+IDLE_SECONDS = 3
 
 
 # --- the holding process ------------------------------------------------------------------------
@@ -328,6 +330,7 @@ class StreamsBench:
         with held_streams(server.base_url, self.tokens, streams, self.writes_per_second) as held:
             server.settle()
             rss_open = worker_rss_mb(server)
+            idle_cpu = idle_cpu_share(server)
             runs = {op: self.one(server, op, streams) for op in OPERATIONS}
             rss_after_runs = worker_rss_mb(server)
             seen = held.end()
@@ -338,6 +341,7 @@ class StreamsBench:
             "opened": held.opened,
             "seen": seen,
             "rss_mb": {"before": rss_before, "open": rss_open, "after_runs": rss_after_runs},
+            "idle_cpu_percent": idle_cpu,
             "runs": runs,
         }
 
@@ -360,6 +364,13 @@ class StreamsBench:
         )
         server.settle()
         return result
+
+
+def idle_cpu_share(server: RunningServer) -> float:
+    """The workers' CPU time over IDLE_SECONDS without request load, as a percentage of one core."""
+    before, started = worker_cpu_seconds(server), time.monotonic()
+    time.sleep(IDLE_SECONDS)
+    return round(100 * (worker_cpu_seconds(server) - before) / (time.monotonic() - started), 1)
 
 
 def worker_cpu_seconds(server: RunningServer) -> float:
@@ -416,6 +427,10 @@ def summary(rounds: list[dict[str, Any]], streams: int) -> dict[str, Any]:
         "kib_per_stream_by_round": [round(value / 1024, 1) for value in per_stream],
         "rss_mb_without_streams": first["rss_mb"]["before"],
         "rss_mb_with_streams": first["rss_mb"]["open"],
+        "idle_cpu_percent": {
+            name: statistics.median(r["idle_cpu_percent"] for r in rounds if (r["streams"] > 0) == held)
+            for name, held in (("without", False), ("with", True))
+        },
         "events_seen": [r["seen"].get("events", 0) for r in held],
         "opened": [r["opened"]["opened"] for r in held],
     }
@@ -454,6 +469,9 @@ def markdown(results: dict[str, Any]) -> str:
         f"Workers' RSS {s['rss_mb_without_streams']} MB without streams, {s['rss_mb_with_streams']} MB "
         f"with them: **{s['kib_per_stream_first']} KiB per stream** (later rounds: "
         f"{', '.join(str(v) for v in s['kib_per_stream_by_round'][1:]) or '–'} KiB, reusing freed memory).",
+        f"Workers' CPU without request load (the writes only, or the writes and the streams): "
+        f"{s['idle_cpu_percent']['without']} % of a core without streams, "
+        f"{s['idle_cpu_percent']['with']} % with them (medians).",
         f"Streams opened per round: {s['opened']}; sync events they received: {s['events_seen']}.",
         f"Load average {_loads(results['machine']['loadavg_start'])} at the start, "
         f"{_loads(results['machine']['loadavg_end'])} at the end; `uptime`: {results['uptime_end']}",
