@@ -83,6 +83,7 @@ def task_records(users: int, tasks: int, seed: int = 1) -> Iterator[tuple[Any, .
                 created,
                 updated,
                 1,  # version
+                0,  # change_seq: what migration 0003 gives rows written before the change feed
             )
 
 

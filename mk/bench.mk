@@ -1,6 +1,6 @@
 # The load benchmark (bench/): not part of `make test`. Needs PostgreSQL and Debian's wrk.
 # BENCH_WORKERS=1 make bench-quick: one worker per server instead of one per core (latest-1-worker.*).
-.PHONY: bench bench-quick bench-pgbouncer bench-profile serve
+.PHONY: bench bench-quick bench-pgbouncer bench-profile bench-streams serve
 
 bench: install
 	$(RUN) python -m bench.runner --profile full
@@ -16,6 +16,11 @@ bench-pgbouncer: install
 # under wrk list and create load: CPU per request and self time by layer (bench/results/profile.*).
 bench-profile: install
 	$(RUN) python -m bench.profile
+
+# 1,000 open event streams per worker: list and get at 10 connections with and without them, in
+# alternating rounds, and the memory per stream (bench/results/streams-*). BENCH_WORKERS=2 for two workers.
+bench-streams: install
+	$(RUN) python -m bench.streams --workers $(or $(BENCH_WORKERS),1)
 
 # The production server: one worker per core, uvloop + httptools (impl/serve.py).
 serve: install
