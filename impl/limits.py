@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from impl.auth.dependency import MAX_TOKEN_BYTES, TokenTooLong
 from impl.errors import ContentTooLarge
+from kit.asgi import sending_headers
 from kit.problems import problem_response
 
 # What a private JSON API sends on every response (OWASP REST Security Cheat Sheet).
@@ -40,15 +41,7 @@ class SecurityHeaders:
         if scope["path"] not in PUBLIC_PATHS:
             extra.append((b"cache-control", PRIVATE_CACHE_CONTROL))
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                headers.extend((name, value) for name, value in extra if name not in present)
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, sending_headers(send, lambda: extra, unless_present=True))
 
 
 class HeaderLimits:

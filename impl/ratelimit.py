@@ -37,11 +37,12 @@ from limits import RateLimitItem, parse
 from limits.aio.storage import Storage
 from limits.errors import StorageError
 from limits.storage import storage_from_string
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from impl.errors import ServiceUnavailable, Unauthorized
 from impl.observability.metrics import RATE_LIMIT_REJECTIONS
 from impl.settings import Settings
+from kit.asgi import sending_headers
 from kit.problems import Problem
 
 logger = logging.getLogger(__name__)
@@ -235,10 +236,9 @@ class RateLimitHeaders:
             return
         state: dict[str, Any] = scope.setdefault("state", {})
 
-        async def send_with_headers(message: Message) -> None:
+        def headers() -> list[tuple[bytes, bytes]]:
+            # Read when the response starts: current_user records the usages while the request runs.
             usages: list[Usage] | None = state.get(USAGE_STATE_KEY)
-            if message["type"] == "http.response.start" and usages:
-                message["headers"] = [*message.get("headers", []), *rate_limit_headers(usages)]
-            await send(message)
+            return rate_limit_headers(usages) if usages else []
 
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, sending_headers(send, headers))

@@ -12,9 +12,10 @@ from __future__ import annotations
 import os
 import re
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from impl.observability.context import REQUEST_ID
+from kit.asgi import sending_headers
 from kit.problems import PROBLEM_INSTANCE
 
 HEADER = "X-Request-ID"
@@ -95,10 +96,4 @@ class RequestIdMiddleware:
         REQUEST_ID.set(request_id)
         PROBLEM_INSTANCE.set(problem_instance(request_id))
         header = (_HEADER_NAME, request_id.encode())
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), header]
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)
+        await self.app(scope, receive, sending_headers(send, lambda: [header]))
