@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 from urllib.parse import parse_qsl
 
 import asyncpg
@@ -39,9 +39,9 @@ from impl.tasks.mapping import CONTRACT_WHITESPACE, TASK_FIELDS
 from impl.tasks.repository import (
     LOCK_USER_TASK_QUOTA,
     SELECT_OWNED_TASK,
-    ListQuery,
-    TaskRepository,
+    ListShape,
     _insert_within_quota,
+    _list_statement,
 )
 from kit.problems import Problem
 
@@ -57,15 +57,8 @@ DEFAULT_LIMIT, MAX_LIMIT = 50, 100
 MAX_TASK_ID = 2**63 - 1
 
 # The service's own statements (impl/tasks/repository.py, impl/sync/sequence.py), compiled once with
-# the asyncpg dialect: the same SQL text the service sends. The default list is compiled with
-# placeholders for its owner and limit, which SQLAlchemy binds as anonymous parameters.
-_OWNER, _LIMIT = "\x00owner", 987_654
-LIST = compile_for_asyncpg(
-    TaskRepository(cast(Any, None), _OWNER).list_statement(
-        ListQuery(None, DEFAULT_SORT, None, None, _LIMIT, None)
-    )
-)
-LIST_OWNER, LIST_LIMIT = LIST.name_of(_OWNER), LIST.name_of(_LIMIT + 1)
+# the asyncpg dialect: the same SQL text the service sends.
+LIST = compile_for_asyncpg(_list_statement(ListShape("postgresql", False, DEFAULT_SORT, False, False, None)))
 GET = compile_for_asyncpg(SELECT_OWNED_TASK)
 LOCK = compile_for_asyncpg(LOCK_USER_TASK_QUOTA)
 # The create's columns in the order impl/tasks/repository.py's create() names them for a full body.
@@ -342,7 +335,7 @@ class LeanApp:
             raise TooManyRequests()
 
     async def list_tasks(self, user_id: str, limit: int) -> Answer:
-        arguments = LIST.arguments({LIST_OWNER: user_id, LIST_LIMIT: limit + 1})
+        arguments = LIST.arguments({"owner": user_id, "page_limit": limit + 1})
         rows = await self.pool.fetch(LIST.sql, *arguments)
         page, more = rows[:limit], len(rows) > limit
         headers = []

@@ -10,6 +10,7 @@ so the same SQL runs straight on the driver connection, with asyncpg's prepared 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
@@ -41,10 +42,11 @@ class CompiledStatement:
             values.append(value if process is None else process(value))
         return values
 
-    def name_of(self, default: object) -> str:
-        """The name SQLAlchemy gave the parameter bound to `default` (an anonymous literal's, e.g.)."""
-        (name,) = (name for name in self.names if self.defaults.get(name) == default)
-        return name
+
+@functools.lru_cache(maxsize=1024)
+def compiled_for_asyncpg(statement: ClauseElement) -> CompiledStatement:
+    """Compiled once per statement object: pass statements built once (module level or cached)."""
+    return compile_for_asyncpg(statement)
 
 
 def compile_for_asyncpg(statement: ClauseElement) -> CompiledStatement:

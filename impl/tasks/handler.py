@@ -19,7 +19,15 @@ from impl.settings import Settings
 from impl.tasks.cursor import Cursor, CursorCodec, query_fingerprint
 from impl.tasks.etags import if_match_versions, none_match, page_etag, task_etag
 from impl.tasks.mapping import editable_values, to_task
-from impl.tasks.repository import SORT_VALUE_TYPES, ListQuery, TaskRecord, TaskRepository
+from impl.tasks.repository import (
+    ID,
+    SORT_POSITIONS,
+    SORT_VALUE_TYPES,
+    VERSION,
+    ListQuery,
+    TaskRecord,
+    TaskRepository,
+)
 from kit.http import NOT_MODIFIED, NotModified, Rendered
 from kit.problems import Problem
 
@@ -89,13 +97,15 @@ class TaskHandler:
         page, more = rows[:limit], len(rows) > limit
         if more:
             last = page[-1]
-            next_cursor = self._cursors.encode(Cursor(getattr(last, sort_key), last.id), user_id, fingerprint)
+            next_cursor = self._cursors.encode(
+                Cursor(last[SORT_POSITIONS[sort_key]], last[ID]), user_id, fingerprint
+            )
             params = {"status": status.value, "sort": sort.value, "q": q, "tag": tag, "limit": limit}
             query_string = urlencode(
                 {k: v for k, v in params.items() if v is not None} | {"cursor": next_cursor}
             )
             response.headers["Link"] = f'<{PATHS["listTasks"]}?{query_string}>; rel="next"'
-        etag = page_etag(((row.id, row.version) for row in page), more)
+        etag = page_etag(((row[ID], row[VERSION]) for row in page), more)
         response.headers["ETag"] = etag
         if if_none_match is not None and none_match(if_none_match, etag):
             return NOT_MODIFIED
@@ -285,7 +295,7 @@ class TaskHandler:
                 results=[_bulk_outcome(i, models.BulkStatus.deleted if i in deleted else None) for i in ids]
             )
         completed = body.action is models.BulkAction.complete
-        updated = {row.id: row for row in await tasks.set_completion_of_many(ids, completed)}
+        updated = {row[ID]: row for row in await tasks.set_completion_of_many(ids, completed)}
         return models.BulkResult(
             results=[
                 _bulk_outcome(i, models.BulkStatus.updated, updated[i])
