@@ -32,7 +32,7 @@ class TasksHandler(Protocol):
         limit: int,
         cursor: str | None,
         if_none_match: str | None,
-    ) -> list[models.Task] | NotModified:
+    ) -> list[models.Task] | NotModified | Rendered:
         """List the caller's tasks"""
         ...
 
@@ -52,7 +52,7 @@ class TasksHandler(Protocol):
         *,
         user_id: str,
         body: models.BulkRequest,
-    ) -> models.BulkResult:
+    ) -> models.BulkResult | Rendered:
         """Complete, reopen or delete a set of tasks at once"""
         ...
 
@@ -60,7 +60,7 @@ class TasksHandler(Protocol):
         self,
         *,
         user_id: str,
-    ) -> models.ClearResult:
+    ) -> models.ClearResult | Rendered:
         """Delete all of the caller's completed tasks"""
         ...
 
@@ -71,7 +71,7 @@ class TasksHandler(Protocol):
         response: Response,
         task_id: int,
         if_none_match: str | None,
-    ) -> models.Task | NotModified:
+    ) -> models.Task | NotModified | Rendered:
         """Get one task"""
         ...
 
@@ -136,7 +136,7 @@ class SyncHandler(Protocol):
         user_id: str,
         since: str | None,
         limit: int,
-    ) -> models.ChangePage:
+    ) -> models.ChangePage | Rendered:
         """What changed since a sync token"""
         ...
 
@@ -155,12 +155,12 @@ class HealthHandler(Protocol):
 
     async def get_health(
         self,
-    ) -> models.Health:
+    ) -> models.Health | Rendered:
         """Liveness probe"""
         ...
 
     async def get_readiness(
         self,
-    ) -> models.Health:
+    ) -> models.Health | Rendered:
         """Readiness probe (database reachable)"""
         ...

@@ -169,6 +169,9 @@ def build_router(
         if isinstance(result, NotModified):
             return render(304, None, response)
 
+        if isinstance(result, Rendered):
+            return render(200, result.content, response)
+
         return render(200, _list_tasks_result.dump_json(result), response)
 
     @router.post(
@@ -237,6 +240,9 @@ def build_router(
             body=body,
         )
 
+        if isinstance(result, Rendered):
+            return render(200, result.content)
+
         return render(200, _bulk_update_tasks_result.dump_json(result))
 
     # /api/tasks/changes is also matched by a template: its other methods are 405s, not bad parameters.
@@ -279,6 +285,9 @@ def build_router(
             limit=limit,
         )
 
+        if isinstance(result, Rendered):
+            return render(200, result.content)
+
         return render(200, _list_changes_result.dump_json(result))
 
     # /api/tasks/completed is also matched by a template: its other methods are 405s, not bad parameters.
@@ -307,6 +316,9 @@ def build_router(
         result = await handler.clear_completed_tasks(
             user_id=user_id,
         )
+
+        if isinstance(result, Rendered):
+            return render(200, result.content)
 
         return render(200, _clear_completed_tasks_result.dump_json(result))
 
@@ -380,6 +392,9 @@ def build_router(
 
         if isinstance(result, NotModified):
             return render(304, None, response)
+
+        if isinstance(result, Rendered):
+            return render(200, result.content, response)
 
         return render(200, _get_task_result.dump_json(result), response)
 
@@ -586,6 +601,9 @@ def build_router(
 
         result = await handler.get_health()
 
+        if isinstance(result, Rendered):
+            return render(200, result.content)
+
         return render(200, _get_health_result.dump_json(result))
 
     @router.get(
@@ -603,6 +621,9 @@ def build_router(
         negotiate(request, "application/json")
 
         result = await handler.get_readiness()
+
+        if isinstance(result, Rendered):
+            return render(200, result.content)
 
         return render(200, _get_readiness_result.dump_json(result))
 

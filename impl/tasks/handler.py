@@ -18,7 +18,7 @@ from impl.idempotency import IdempotencyKeys, KeyedRequest, request_fingerprint
 from impl.settings import Settings
 from impl.tasks.cursor import Cursor, CursorCodec, query_fingerprint
 from impl.tasks.etags import if_match_versions, none_match, page_etag, task_etag
-from impl.tasks.mapping import editable_values, to_task
+from impl.tasks.mapping import editable_values, render_task, render_tasks, to_task
 from impl.tasks.repository import (
     ID,
     SORT_POSITIONS,
@@ -86,7 +86,7 @@ class TaskHandler:
         limit: int,
         cursor: str | None,
         if_none_match: str | None,
-    ) -> list[models.Task] | NotModified:
+    ) -> list[models.Task] | NotModified | Rendered:
         sort_key = sort.value.lstrip("-")
         fingerprint = query_fingerprint(status.value, sort.value, q, tag)
         after = (
@@ -109,31 +109,34 @@ class TaskHandler:
         response.headers["ETag"] = etag
         if if_none_match is not None and none_match(if_none_match, etag):
             return NOT_MODIFIED
-        return [to_task(row) for row in page]
+        return Rendered(render_tasks(page))
 
     async def create_task(
         self, *, user_id: str, response: Response, idempotency_key: str | None, body: models.TaskCreate
     ) -> models.Task | Rendered:
         max_tasks = self._settings.max_tasks_per_user
 
-        async def create() -> models.Task:
+        async def create() -> Rendered:
             row = await self._tasks(user_id).create(editable_values(body), max_tasks)
             if row is None:
                 raise TaskQuotaExceeded(max_tasks)
-            task = to_task(row)
-            response.headers["Location"] = PATHS["getTask"].format(task_id=task.id)
-            return _tagged(response, task)
+            response.headers["Location"] = PATHS["getTask"].format(task_id=row[ID])
+            response.headers["ETag"] = task_etag(row[ID], row[VERSION])
+            return Rendered(render_task(row))
 
         keyed = self._keyed(idempotency_key, "POST", PATHS["createTask"], body)
         return await self._task_write(user_id, keyed, response, 201, create)
 
     async def get_task(
         self, *, user_id: str, response: Response, task_id: int, if_none_match: str | None
-    ) -> models.Task | NotModified:
-        task = _tagged(response, _found(await self._tasks(user_id).get(task_id)))
-        if if_none_match is not None and none_match(if_none_match, response.headers["ETag"]):
+    ) -> models.Task | NotModified | Rendered:
+        row = await self._tasks(user_id).get(task_id)
+        if row is None:
+            raise NotFound()
+        etag = response.headers["ETag"] = task_etag(row[ID], row[VERSION])
+        if if_none_match is not None and none_match(if_none_match, etag):
             return NOT_MODIFIED
-        return task
+        return Rendered(render_task(row))
 
     async def replace_task(
         self,
@@ -273,14 +276,15 @@ class TaskHandler:
         keyed: KeyedRequest | None,
         response: Response,
         status: int,
-        write: Callable[[], Awaitable[models.Task]],
+        write: Callable[[], Awaitable[models.Task | Rendered]],
     ) -> models.Task | Rendered:
         """`write`'s task; for a keyed request, the bytes stored with the key (rendered as a route would)."""
         if keyed is None:
             return await write()
 
         async def rendered() -> bytes:
-            return TASK_JSON.dump_json(await write())
+            written = await write()
+            return written.content if isinstance(written, Rendered) else TASK_JSON.dump_json(written)
 
         content = await self._keys(user_id).run_once(keyed, response, status, rendered)
         assert content is not None, "a task write always stores its task"
