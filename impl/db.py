@@ -219,7 +219,14 @@ class RequestDatabase:
 
     async def _driver(self) -> asyncpg.Connection:
         if self._driver_connection is None:
-            raw = await (await self._connected()).get_raw_connection()
+            connection = await self._connected()
+            proxied = connection.sync_connection
+            # A connection just checked out is valid, and then its DBAPI connection is at hand without
+            # the greenlet bridge; an invalidated one is reconnected through it.
+            if proxied is not None and not proxied.invalidated:
+                raw = proxied.connection
+            else:
+                raw = await connection.get_raw_connection()
             self._driver_connection = raw.driver_connection
         return self._driver_connection
 
@@ -301,7 +308,8 @@ class RequestDatabase:
         self._announcements.append((user_id, seq))
 
     async def commit(self) -> None:
-        if self._connection is not None:
+        # Nothing to commit when every statement ran straight on the driver in autocommit (fetch).
+        if self._connection is not None and self._connection.in_transaction():
             await self._connection.commit()
         announcements, self._announcements = self._announcements, []
         if self._announcer is not None:
