@@ -1,11 +1,16 @@
 """The lean bound: the service's list, get and create with nothing above the work itself.
 
-The same work as `python -m impl.serve` for `GET /api/tasks` (the default sort, `limit` only),
-`GET /api/tasks/{id}` and `POST /api/tasks`: the project's own token verifier (with its memo of
-verified tokens), the same SQL as the repository on the same database (asyncpg directly, prepared
-statements from asyncpg's cache), the body checked against TaskCreate's contract rules by hand, rows
-rendered as the contract's `Task` JSON with orjson, and the same `Link` and `Location` headers. No
-framework: bare ASGI routing, served through the same uvicorn options (`python -m bench.lean`).
+The same work as `python -m impl.serve` on PostgreSQL for `GET /api/tasks` (the default sort, `limit`
+only), `GET /api/tasks/{id}` and `POST /api/tasks`: the address and user rate limits counted by the
+service's own RateLimiter and storage (memory unless configured: a lean bound without them would
+measure a different service), the project's token verifier with its memo of verified tokens, the
+service's own statements compiled once with the asyncpg dialect (impl/compiled.py: the same SQL
+text) and run as asyncpg prepared statements, the create in a READ COMMITTED transaction with the
+per-user advisory lock and the stamped, capped INSERT … SELECT, the body checked against
+TaskCreate's contract rules by hand, rows rendered as the contract's `Task` JSON (with `version`)
+by orjson, and the same headers: ETag (a page's for a list), Link with a sealed cursor, Location,
+RateLimit-Policy/RateLimit and the security headers. No framework: bare ASGI routing, served
+through the same uvicorn options (`python -m bench.lean`).
 
 It is the yardstick of the benchmark, not part of the product: every operation is also reported as a
 fraction of it. tests/test_lean_bound.py proves it answers exactly what the service answers.

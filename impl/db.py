@@ -1,10 +1,10 @@
 """The async engine, and one connection per request committed once at the end.
 
-On PostgreSQL every request runs exactly one statement (an UPDATE … RETURNING, an INSERT … RETURNING,
+On PostgreSQL most requests run exactly one statement (an UPDATE … RETURNING, an INSERT … RETURNING,
 a SELECT), which PostgreSQL makes atomic by itself, so the engine runs in autocommit: wrapping that
-statement in BEGIN … COMMIT would triple the round trips of every request. A handler that ever needs
-two statements to commit together must open its own transaction on a connection with
-`execution_options(isolation_level="READ COMMITTED")`.
+statement in BEGIN … COMMIT would triple the round trips of every request. Statements that must
+commit together run in `RequestDatabase.transaction()` (READ COMMITTED). The hot statements run
+straight on the driver connection (`RequestDatabase.fetch`, impl/compiled.py).
 """
 
 from __future__ import annotations
