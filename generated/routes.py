@@ -89,7 +89,8 @@ def build_router(
     """Bind every operation to the handler of its tag.
 
     Each of `tasks`, `sync`, `health` is a dependency yielding that tag's handler;
-    `current_user` authenticates a request and returns the user id.
+    a generator's code after its `yield` runs once the operation returned, before the response
+    is sent (e.g. a commit). `current_user` authenticates a request and returns the user id.
     """
     router = APIRouter()
 
@@ -149,7 +150,7 @@ def build_router(
             pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
         ),
         user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks),
+        handler: TasksHandler = Depends(tasks, scope="function"),
     ) -> Response:
 
         negotiate(request, "application/json")
@@ -191,7 +192,7 @@ def build_router(
             pattern='^[\\x21-\\x7e]+$',
         ),
         user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks),
+        handler: TasksHandler = Depends(tasks, scope="function"),
     ) -> Response:
 
         negotiate(request, "application/json")
@@ -228,7 +229,7 @@ def build_router(
     async def bulk_update_tasks(
         request: Request,
         user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks),
+        handler: TasksHandler = Depends(tasks, scope="function"),
     ) -> Response:
 
         negotiate(request, "application/json")
@@ -274,7 +275,7 @@ def build_router(
             le=500,
         ),
         user_id: str = Depends(current_user),
-        handler: SyncHandler = Depends(sync),
+        handler: SyncHandler = Depends(sync, scope="function"),
     ) -> Response:
 
         negotiate(request, "application/json")
@@ -308,7 +309,7 @@ def build_router(
     async def clear_completed_tasks(
         request: Request,
         user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks),
+        handler: TasksHandler = Depends(tasks, scope="function"),
     ) -> Response:
 
         negotiate(request, "application/json")
@@ -344,7 +345,7 @@ def build_router(
             pattern='^[0-9]{1,18}$',
         ),
         user_id: str = Depends(current_user),
-        handler: SyncHandler = Depends(sync),
+        handler: SyncHandler = Depends(sync, scope="function"),
     ) -> Response:
 
         negotiate(request, "text/event-stream")
@@ -378,7 +379,7 @@ def build_router(
             pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
         ),
         user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks),
+        handler: TasksHandler = Depends(tasks, scope="function"),
     ) -> Response:
 
         negotiate(request, "application/json")
@@ -426,7 +427,7 @@ def build_router(
             pattern='^[\\x21-\\x7e]+$',
         ),
         user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks),
+        handler: TasksHandler = Depends(tasks, scope="function"),
     ) -> Response:
 
         negotiate(request, "application/json")
@@ -474,7 +475,7 @@ def build_router(
             pattern='^[\\x21-\\x7e]+$',
         ),
         user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks),
+        handler: TasksHandler = Depends(tasks, scope="function"),
     ) -> Response:
 
         await handler.delete_task(
@@ -515,7 +516,7 @@ def build_router(
             pattern='^[\\x21-\\x7e]+$',
         ),
         user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks),
+        handler: TasksHandler = Depends(tasks, scope="function"),
     ) -> Response:
 
         negotiate(request, "application/json")
@@ -564,7 +565,7 @@ def build_router(
             pattern='^[\\x21-\\x7e]+$',
         ),
         user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks),
+        handler: TasksHandler = Depends(tasks, scope="function"),
     ) -> Response:
 
         negotiate(request, "application/json")
@@ -594,7 +595,7 @@ def build_router(
     )
     async def get_health(
         request: Request,
-        handler: HealthHandler = Depends(health),
+        handler: HealthHandler = Depends(health, scope="function"),
     ) -> Response:
 
         negotiate(request, "application/json")
@@ -615,7 +616,7 @@ def build_router(
     )
     async def get_readiness(
         request: Request,
-        handler: HealthHandler = Depends(health),
+        handler: HealthHandler = Depends(health, scope="function"),
     ) -> Response:
 
         negotiate(request, "application/json")

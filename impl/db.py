@@ -322,13 +322,20 @@ class RequestDatabase:
             await self._gate.release(connection)
 
 
-async def get_database(request: Request) -> AsyncIterator[RequestDatabase]:
+@asynccontextmanager
+async def request_database(request: Request) -> AsyncIterator[RequestDatabase]:
+    """The request's database, committed when the block completes and returned to the pool either way."""
     database = RequestDatabase(request.app.state.gate, getattr(request.app.state, "announcer", None))
     try:
         yield database
         await database.commit()
     finally:
         await database.close()
+
+
+async def get_database(request: Request) -> AsyncIterator[RequestDatabase]:
+    async with request_database(request) as database:
+        yield database
 
 
 # scope="function": the commit runs before the response is sent, so an acknowledged write is durable.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -12,7 +12,7 @@ from pydantic import BaseModel, TypeAdapter
 from generated import models
 from generated.interface import TasksHandler
 from generated.routes import PATHS
-from impl.db import DatabaseDep, RequestDatabase
+from impl.db import RequestDatabase, request_database
 from impl.errors import NotFound, PreconditionFailed, PreconditionRequired
 from impl.idempotency import IdempotencyKeys, KeyedRequest, request_fingerprint
 from impl.settings import Settings
@@ -325,6 +325,10 @@ def _bulk_outcome(
 
 
 # Async on purpose: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request
-# that also caps concurrency at the pool's 40 threads.
-async def task_handler(request: Request, database: DatabaseDep) -> TasksHandler:
-    return TaskHandler(database, request.app.state.cursors, request.app.state.settings)
+# that also caps concurrency at the pool's 40 threads. One generator dependency (not one on top of
+# get_database): each dependency costs FastAPI's solving on every request. The generated routes use
+# it with scope="function", so the commit runs before the response is sent (an acknowledged write is
+# durable).
+async def task_handler(request: Request) -> AsyncIterator[TasksHandler]:
+    async with request_database(request) as database:
+        yield TaskHandler(database, request.app.state.cursors, request.app.state.settings)
