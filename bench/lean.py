@@ -1,11 +1,16 @@
 """The lean bound: the service's list, get and create with nothing above the work itself.
 
-The same work as `python -m impl.serve` for `GET /api/tasks` (the default sort, `limit` only),
-`GET /api/tasks/{id}` and `POST /api/tasks`: the project's own token verifier (with its memo of
-verified tokens), the same SQL as the repository on the same database (asyncpg directly, prepared
-statements from asyncpg's cache), the body checked against TaskCreate's contract rules by hand, rows
-rendered as the contract's `Task` JSON with orjson, and the same `Link` and `Location` headers. No
-framework: bare ASGI routing, served through the same uvicorn options (`python -m bench.lean`).
+The same work as `python -m impl.serve` on PostgreSQL for `GET /api/tasks` (the default sort, `limit`
+only), `GET /api/tasks/{id}` and `POST /api/tasks`: the address and user rate limits counted by the
+service's own RateLimiter and storage (memory unless configured: a lean bound without them would
+measure a different service), the project's token verifier with its memo of verified tokens, the
+service's own statements compiled once with the asyncpg dialect (impl/compiled.py: the same SQL
+text) and run as asyncpg prepared statements, the create in a READ COMMITTED transaction with the
+per-user advisory lock and the stamped, capped INSERT … SELECT, the body checked against
+TaskCreate's contract rules by hand, rows rendered as the contract's `Task` JSON (with `version`)
+by orjson, and the same headers: ETag (a page's for a list), Link with a sealed cursor, Location,
+RateLimit-Policy/RateLimit and the security headers. No framework: bare ASGI routing, served
+through the same uvicorn options (`python -m bench.lean`).
 
 It is the yardstick of the benchmark, not part of the product: every operation is also reported as a
 fraction of it. tests/test_lean_bound.py proves it answers exactly what the service answers.
@@ -22,13 +27,28 @@ from urllib.parse import parse_qsl
 import asyncpg
 import orjson
 from sqlalchemy.engine import make_url
+from starlette.requests import Request
 
 from impl.auth import TokenVerifier
+from impl.auth.dependency import MAX_TOKEN_BYTES
 from impl.auth.verified_tokens import VerifiedTokens
-from impl.errors import ApiError, NotFound, Unauthorized
+from impl.compiled import CompiledStatement, compile_for_asyncpg
+from impl.errors import NotFound, Unauthorized
+from impl.limits import JSON_CONTENT_SECURITY_POLICY, PRIVATE_CACHE_CONTROL, SECURITY_HEADERS
+from impl.ratelimit import RateLimiter, TooManyRequests, Usage, client_address, rate_limit_headers
 from impl.settings import Settings
-from impl.tasks.cursor import Cursor, encode_cursor, query_fingerprint
-from impl.tasks.mapping import CONTRACT_WHITESPACE, PRIORITY_RANK
+from impl.tables import PRIORITY_RANK
+from impl.tasks.cursor import Cursor, CursorCodec, query_fingerprint
+from impl.tasks.etags import page_etag, task_etag
+from impl.tasks.mapping import CONTRACT_WHITESPACE, TASK_FIELDS
+from impl.tasks.repository import (
+    LOCK_USER_TASK_QUOTA,
+    SELECT_OWNED_TASK,
+    ListShape,
+    _insert_within_quota,
+    _list_statement,
+)
+from kit.problems import Problem
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -37,32 +57,42 @@ Send = Callable[[Message], Awaitable[None]]
 Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]
 
 TASKS_PATH = "/api/tasks"
-COLUMNS = (
-    "tasks.id, tasks.user_id, tasks.title, tasks.description, tasks.completed, tasks.completed_at, "
-    "tasks.due_at, tasks.priority, tasks.tags, tasks.created_at, tasks.updated_at"
-)
-# The statements SQLAlchemy compiles from impl/tasks/repository.py for these three operations.
-LIST_SQL = (
-    f"SELECT {COLUMNS} FROM tasks WHERE tasks.user_id = $1::VARCHAR "
-    "ORDER BY tasks.created_at DESC, tasks.id DESC LIMIT $2::INTEGER"
-)
-GET_SQL = f"SELECT {COLUMNS} FROM tasks WHERE tasks.user_id = $1::VARCHAR AND tasks.id = $2::BIGINT"
-INSERT_SQL = (
-    "INSERT INTO tasks (user_id, title, description, completed, due_at, priority, tags, created_at, "
-    "updated_at) VALUES ($1::VARCHAR, $2::VARCHAR, $3::VARCHAR, $4::BOOLEAN, "
-    "$5::TIMESTAMP WITH TIME ZONE, $6::SMALLINT, $7::JSONB, $8::TIMESTAMP WITH TIME ZONE, "
-    f"$9::TIMESTAMP WITH TIME ZONE) RETURNING {COLUMNS}"
-)
-
-PRIORITY_NAMES = {rank: priority.value for priority, rank in PRIORITY_RANK.items()}
-RANK_BY_NAME = {priority.value: rank for priority, rank in PRIORITY_RANK.items()}
 DEFAULT_SORT = "-created_at"
 DEFAULT_LIMIT, MAX_LIMIT = 50, 100
 MAX_TASK_ID = 2**63 - 1
-# The default list's cursor fingerprint and next-page link, as impl/tasks/handler.py builds them.
+
+# The service's own statements (impl/tasks/repository.py, impl/sync/sequence.py), compiled once with
+# the asyncpg dialect: the same SQL text the service sends.
+LIST = compile_for_asyncpg(_list_statement(ListShape("postgresql", False, DEFAULT_SORT, False, False, None)))
+GET = compile_for_asyncpg(SELECT_OWNED_TASK)
+LOCK = compile_for_asyncpg(LOCK_USER_TASK_QUOTA)
+# The create's columns in the order impl/tasks/repository.py's create() names them for a full body.
+CREATE_COLUMNS = (
+    "completed",
+    "title",
+    "description",
+    "due_at",
+    "priority",
+    "tags",
+    "user_id",
+    "created_at",
+    "updated_at",
+)
+INSERT: CompiledStatement = compile_for_asyncpg(_insert_within_quota(CREATE_COLUMNS).postgresql)
+
+PRIORITY_NAMES = {rank: priority.value for priority, rank in PRIORITY_RANK.items()}
+RANK_BY_NAME = {priority.value: rank for priority, rank in PRIORITY_RANK.items()}
+# The default list's cursor fingerprint, as impl/tasks/handler.py builds it.
 DEFAULT_FINGERPRINT = query_fingerprint("all", DEFAULT_SORT, None, None)
 JSON = b"application/json"
 PROBLEM = b"application/problem+json"
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# impl/limits.py's SecurityHeaders, as it adds them to every answer under /api.
+SECURITY = [
+    *SECURITY_HEADERS,
+    (b"content-security-policy", JSON_CONTENT_SECURITY_POLICY),
+    (b"cache-control", PRIVATE_CACHE_CONTROL),
+]
 
 # TaskCreate's rules (openapi/tasks.yaml), checked by hand instead of by jsonschema and pydantic.
 CREATE_FIELDS = frozenset({"title", "description", "due_at", "priority", "tags"})
@@ -71,27 +101,16 @@ RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\
 OUT_OF_RANGE_DAYS = ("0001-01-01", "9999-12-31")
 
 
-class BadRequest(ApiError):
+class BadRequest(Problem):
     status = 400
     detail = "The request does not match the contract."
 
 
 def task_json(row: asyncpg.Record) -> dict[str, Any]:
     """A row as the contract's Task; orjson renders the UTC date-times with `Z`, as pydantic does."""
-    id_, user_id, title, description, completed, completed_at, due_at, priority, tags, created, updated = row
-    return {
-        "id": id_,
-        "user_id": user_id,
-        "title": title,
-        "description": description,
-        "completed": completed,
-        "completed_at": completed_at,
-        "due_at": due_at,
-        "priority": PRIORITY_NAMES[priority],
-        "tags": tags,
-        "created_at": created,
-        "updated_at": updated,
-    }
+    task = {name: row[position] for position, name in TASK_FIELDS}
+    task["priority"] = PRIORITY_NAMES[task["priority"]]
+    return task
 
 
 def dumps(content: Any) -> bytes:
@@ -176,20 +195,28 @@ async def _body(receive: Receive) -> bytes:
 
 
 async def _init_connection(connection: asyncpg.Connection) -> None:
-    # JSONB as the service reads and writes it: decoded and encoded by orjson.
+    """JSON and JSONB codecs as SQLAlchemy's asyncpg dialect registers them on the service's
+    connections (binary format), decoding with orjson as impl/db.py's engine does."""
+    await connection.set_type_codec(
+        "json",
+        encoder=str.encode,
+        decoder=lambda raw: orjson.loads(raw),
+        schema="pg_catalog",
+        format="binary",
+    )
     await connection.set_type_codec(
         "jsonb",
-        encoder=lambda value: orjson.dumps(value).decode(),
-        decoder=orjson.loads,
+        encoder=lambda text: b"\x01" + text.encode(),
+        decoder=lambda raw: orjson.loads(raw[1:]),
         schema="pg_catalog",
-        format="text",
+        format="binary",
     )
 
 
 async def _keep_session(_connection: asyncpg.Connection) -> None:
-    """No reset when a connection returns to the pool, as in the service: each request runs one
-    statement in autocommit, so nothing is left to reset. asyncpg's default reset would be a second
-    round trip per request (RESET ALL, UNLISTEN *, …) that the service does not make."""
+    """No reset when a connection returns to the pool, as in the service: reads run in autocommit and
+    a create commits its own transaction, so nothing is left to reset. asyncpg's default reset would
+    be a second round trip per request (RESET ALL, UNLISTEN *, …) that the service does not make."""
 
 
 class LeanApp:
@@ -203,6 +230,9 @@ class LeanApp:
             self.settings.jwt_leeway_seconds,
             max_age_seconds=self.settings.jwks_cache_ttl_seconds,
         )
+        self.cursors = CursorCodec(self.settings.cursor_key)
+        # The service's limiter with its storage (memory unless configured): the same counts per request.
+        self.limiter = RateLimiter.from_settings(self.settings)
         self._pool: asyncpg.Pool | None = None
 
     @property
@@ -247,10 +277,11 @@ class LeanApp:
                 return
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        usages: list[Usage] = []
         try:
-            status, body, headers = await self._route(scope, receive)
+            status, body, headers = await self._route(scope, receive, usages)
             media_type = JSON
-        except ApiError as exc:
+        except Problem as exc:
             problem = {"type": "about:blank", "status": exc.status, "detail": exc.detail}
             status, body, media_type = exc.status, dumps(problem), PROBLEM
             headers = [(name.lower().encode(), value.encode()) for name, value in exc.headers.items()]
@@ -258,47 +289,74 @@ class LeanApp:
             (b"content-type", media_type),
             (b"content-length", str(len(body)).encode()),
             *headers,
+            *(rate_limit_headers(usages) if usages else ()),
+            *SECURITY,
         ]
         await send({"type": "http.response.start", "status": status, "headers": start_headers})
         await send({"type": "http.response.body", "body": body})
 
-    async def _route(self, scope: Scope, receive: Receive) -> Answer:
+    async def _route(self, scope: Scope, receive: Receive, usages: list[Usage]) -> Answer:
         path, method = scope["path"], scope["method"]
         if path == "/readyz":
             await self.pool.fetchval("SELECT 1")
             return 200, b'{"status":"ok"}', []
         if path == TASKS_PATH and method == "GET":
-            return await self.list_tasks(await self._user(scope), _limit(scope["query_string"]))
+            return await self.list_tasks(await self._user(scope, usages), _limit(scope["query_string"]))
         if path == TASKS_PATH and method == "POST":
-            user_id = await self._user(scope)
+            user_id = await self._user(scope, usages)
             return await self.create_task(user_id, await _body(receive))
         if path.startswith(TASKS_PATH + "/") and method == "GET":
-            return await self.get_task(await self._user(scope), _task_id(path[len(TASKS_PATH) + 1 :]))
+            user_id = await self._user(scope, usages)
+            return await self.get_task(user_id, _task_id(path[len(TASKS_PATH) + 1 :]))
         raise NotFound("No such route in the lean bound.")
 
-    async def _user(self, scope: Scope) -> str:
-        # As impl/auth/dependency.py reads the bearer token.
+    async def _user(self, scope: Scope, usages: list[Usage]) -> str:
+        """As impl/auth/dependency.py's current_user: the address limit, the bearer token verified
+        through the memo, then the user's limits (and the writes' for a write)."""
+        limiter = self.limiter
+        address = client_address(Request(scope))
+        refused = await limiter.exhausted(limiter.failures, address)
+        if refused is not None:
+            self._refuse_if_exhausted([refused], usages)
         scheme, _, token = _header(scope, b"authorization").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized()
-        return await self.tokens.user_id(token.strip())
+        token = token.strip()
+        try:
+            if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_BYTES:
+                raise Unauthorized()
+            user_id = await self.tokens.user_id(token)
+        except Unauthorized:
+            usages.append(await limiter.count(limiter.failures, address))
+            raise
+        counted = [await limiter.count(limiter.user, user_id)]
+        if scope["method"] in WRITE_METHODS:
+            counted.append(await limiter.count(limiter.writes, user_id))
+        self._refuse_if_exhausted(counted, usages)
+        return user_id
+
+    @staticmethod
+    def _refuse_if_exhausted(counted: list[Usage], usages: list[Usage]) -> None:
+        usages[:] = counted
+        if any(usage.refused for usage in counted):
+            raise TooManyRequests()
 
     async def list_tasks(self, user_id: str, limit: int) -> Answer:
-        rows = await self.pool.fetch(LIST_SQL, user_id, limit + 1)
-        page = rows[:limit]
+        arguments = LIST.arguments({"owner": user_id, "page_limit": limit + 1})
+        rows = await self.pool.fetch(LIST.sql, *arguments)
+        page, more = rows[:limit], len(rows) > limit
         headers = []
-        if len(rows) > limit:
+        if more:
             last = page[-1]
-            cursor = encode_cursor(Cursor(last["created_at"], last["id"]), DEFAULT_FINGERPRINT)
+            cursor = self.cursors.encode(Cursor(last["created_at"], last["id"]), user_id, DEFAULT_FINGERPRINT)
             link = f'<{TASKS_PATH}?status=all&sort={DEFAULT_SORT}&limit={limit}&cursor={cursor}>; rel="next"'
             headers.append((b"link", link.encode()))
+        headers.append((b"etag", page_etag(((row["id"], row["version"]) for row in page), more).encode()))
         return 200, dumps([task_json(row) for row in page]), headers
 
     async def get_task(self, user_id: str, task_id: int) -> Answer:
-        row = await self.pool.fetchrow(GET_SQL, user_id, task_id)
+        row = await self.pool.fetchrow(GET.sql, *GET.arguments({"owner": user_id, "task_id": task_id}))
         if row is None:
             raise NotFound()
-        return 200, dumps(task_json(row)), []
+        return 200, dumps(task_json(row)), [(b"etag", task_etag(row["id"], row["version"]).encode())]
 
     async def create_task(self, user_id: str, raw: bytes) -> Answer:
         try:
@@ -307,10 +365,33 @@ class LeanApp:
             raise BadRequest("The request body is not valid JSON.") from None
         title, description, due_at, priority, tags = create_values(body)
         at = datetime.now(UTC)
-        row = await self.pool.fetchrow(
-            INSERT_SQL, user_id, title, description, False, due_at, priority, tags, at, at
-        )
-        return 201, dumps(task_json(row)), [(b"location", f"{TASKS_PATH}/{row['id']}".encode())]
+        values = {
+            "completed": False,
+            "title": title,
+            "description": description,
+            "due_at": due_at,
+            "priority": priority,
+            "tags": tags,
+            "user_id": user_id,
+            "created_at": at,
+            "updated_at": at,
+            "owner": user_id,
+            "max_tasks": self.settings.max_tasks_per_user,
+        }
+        async with self.pool.acquire() as connection, connection.transaction(isolation="read_committed"):
+            await connection.fetchval(LOCK.sql, *LOCK.arguments({"owner": user_id}))
+            row = await connection.fetchrow(INSERT.sql, *INSERT.arguments(values))
+        if row is None:
+            raise Conflict("The task cap is reached.")
+        headers = [
+            (b"location", f"{TASKS_PATH}/{row['id']}".encode()),
+            (b"etag", task_etag(row["id"], row["version"]).encode()),
+        ]
+        return 201, dumps(task_json(row)), headers
+
+
+class Conflict(Problem):
+    status = 409
 
 
 if __name__ == "__main__":

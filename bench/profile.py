@@ -31,7 +31,8 @@ from bench import load
 from bench.load import Load
 from bench.runner import PROFILES, Bench, write_tokens
 from bench.seed import STABLE_TASKS, seed
-from bench.server import ROOT, RunningServer, running_server
+from bench.server import RunningServer, running_server
+from tests.support import ROOT
 
 PY_SPY_VERSION = "0.4.3"
 SAMPLES_PER_SECOND = 250

@@ -83,7 +83,7 @@ def task_records(users: int, tasks: int, seed: int = 1) -> Iterator[tuple[Any, .
                 created,
                 updated,
                 1,  # version
-                0,  # change_seq: what migration 0003 gives rows written before the change feed
+                k + 1,  # change_seq: the user's k-th change
             )
 
 
@@ -112,6 +112,11 @@ async def load(database_url: str, users: int, tasks: int) -> None:
         for index in indexes:
             await connection.execute(index["indexdef"])
         await connection.execute("SELECT setval('tasks_id_seq', (SELECT max(id) FROM tasks))")
+        # Each user's change counter where its seeded changes left it (impl/sync/sequence.py).
+        await connection.execute(
+            "INSERT INTO change_sequences (user_id, last_seq) "
+            "SELECT user_id, max(change_seq) FROM tasks GROUP BY user_id"
+        )
         # Fresh statistics and visibility map, as a long-running database would have.
         await connection.execute("VACUUM ANALYZE tasks")
     finally:

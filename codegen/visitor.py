@@ -115,13 +115,13 @@ def _success(spec: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any]:
 def _answers(operation: dict[str, Any], parameters: list[dict[str, Any]], returns: str) -> dict[str, Any]:
     """What a handler may answer besides its success model.
 
-    An operation that documents 304 may answer `NotModified` (no body). One that accepts an
-    `Idempotency-Key` and has a body may answer `Rendered` bytes: a stored response replayed as it
-    was first sent.
+    An operation that documents 304 may answer `NotModified` (no body). One that has a body may
+    answer `Rendered` bytes: a stored response replayed as it was first sent (`Idempotency-Key`), or
+    rows rendered straight to the contract's JSON (impl/tasks/mapping.py, proven equal to the
+    model's rendering by tests/test_rendering.py).
     """
     not_modified = "304" in operation["responses"]
-    keyed = any(p["contract_name"].lower() == "idempotency-key" for p in parameters)
-    replays = keyed and returns != "None"
+    replays = returns not in ("None", "EventStream")
     union = [returns, *(["NotModified"] if not_modified else []), *(["Rendered"] if replays else [])]
     return {"not_modified": not_modified, "replays": replays, "answer": " | ".join(union)}
 

@@ -32,7 +32,7 @@ class TasksHandler(Protocol):
         limit: int,
         cursor: str | None,
         if_none_match: str | None,
-    ) -> list[models.Task] | NotModified:
+    ) -> list[models.Task] | NotModified | Rendered:
         """List the caller's tasks"""
         ...
 
@@ -75,7 +75,7 @@ class TasksHandler(Protocol):
         response: Response,
         task_id: int,
         if_none_match: str | None,
-    ) -> models.Task | NotModified:
+    ) -> models.Task | NotModified | Rendered:
         """Get one task"""
         ...
 
@@ -140,7 +140,7 @@ class SyncHandler(Protocol):
         user_id: str,
         since: str | None,
         limit: int,
-    ) -> models.ChangePage:
+    ) -> models.ChangePage | Rendered:
         """What changed since a sync token"""
         ...
 
@@ -159,12 +159,12 @@ class HealthHandler(Protocol):
 
     async def get_health(
         self,
-    ) -> models.Health:
+    ) -> models.Health | Rendered:
         """Liveness probe"""
         ...
 
     async def get_readiness(
         self,
-    ) -> models.Health:
+    ) -> models.Health | Rendered:
         """Readiness probe (database reachable)"""
         ...

@@ -89,7 +89,8 @@ def build_router(
     """Bind every operation to the handler of its tag.
 
     Each of `tasks`, `sync`, `health` is a dependency yielding that tag's handler;
-    `current_user` authenticates a request and returns the user id.
+    a generator's code after its `yield` runs once the operation returned, before the response
+    is sent (e.g. a commit). `current_user` authenticates a request and returns the user id.
     """
     router = APIRouter()
 
@@ -149,7 +150,7 @@ def build_router(
             pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
         ),
         user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks),
+        handler: TasksHandler = Depends(tasks, scope="function"),
     ) -> Response:
 
         negotiate(request, "application/json")
@@ -168,6 +169,9 @@ def build_router(
 
         if isinstance(result, NotModified):
             return render(304, None, response)
+
+        if isinstance(result, Rendered):
+            return render(200, result.content, response)
 
         return render(200, _list_tasks_result.dump_json(result), response)
 
@@ -188,7 +192,7 @@ def build_router(
             pattern='^[\\x21-\\x7e]+$',
         ),
         user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks),
+        handler: TasksHandler = Depends(tasks, scope="function"),
     ) -> Response:
 
         negotiate(request, "application/json")
@@ -232,7 +236,7 @@ def build_router(
             pattern='^[\\x21-\\x7e]+$',
         ),
         user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks),
+        handler: TasksHandler = Depends(tasks, scope="function"),
     ) -> Response:
 
         negotiate(request, "application/json")
@@ -280,7 +284,7 @@ def build_router(
             le=500,
         ),
         user_id: str = Depends(current_user),
-        handler: SyncHandler = Depends(sync),
+        handler: SyncHandler = Depends(sync, scope="function"),
     ) -> Response:
 
         negotiate(request, "application/json")
@@ -290,6 +294,9 @@ def build_router(
             since=since,
             limit=limit,
         )
+
+        if isinstance(result, Rendered):
+            return render(200, result.content)
 
         return render(200, _list_changes_result.dump_json(result))
 
@@ -318,7 +325,7 @@ def build_router(
             pattern='^[\\x21-\\x7e]+$',
         ),
         user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks),
+        handler: TasksHandler = Depends(tasks, scope="function"),
     ) -> Response:
 
         negotiate(request, "application/json")
@@ -356,7 +363,7 @@ def build_router(
             pattern='^[0-9]{1,18}$',
         ),
         user_id: str = Depends(current_user),
-        handler: SyncHandler = Depends(sync),
+        handler: SyncHandler = Depends(sync, scope="function"),
     ) -> Response:
 
         negotiate(request, "text/event-stream")
@@ -390,7 +397,7 @@ def build_router(
             pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
         ),
         user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks),
+        handler: TasksHandler = Depends(tasks, scope="function"),
     ) -> Response:
 
         negotiate(request, "application/json")
@@ -404,6 +411,9 @@ def build_router(
 
         if isinstance(result, NotModified):
             return render(304, None, response)
+
+        if isinstance(result, Rendered):
+            return render(200, result.content, response)
 
         return render(200, _get_task_result.dump_json(result), response)
 
@@ -435,7 +445,7 @@ def build_router(
             pattern='^[\\x21-\\x7e]+$',
         ),
         user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks),
+        handler: TasksHandler = Depends(tasks, scope="function"),
     ) -> Response:
 
         negotiate(request, "application/json")
@@ -483,7 +493,7 @@ def build_router(
             pattern='^[\\x21-\\x7e]+$',
         ),
         user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks),
+        handler: TasksHandler = Depends(tasks, scope="function"),
     ) -> Response:
 
         await handler.delete_task(
@@ -524,7 +534,7 @@ def build_router(
             pattern='^[\\x21-\\x7e]+$',
         ),
         user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks),
+        handler: TasksHandler = Depends(tasks, scope="function"),
     ) -> Response:
 
         negotiate(request, "application/json")
@@ -573,7 +583,7 @@ def build_router(
             pattern='^[\\x21-\\x7e]+$',
         ),
         user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks),
+        handler: TasksHandler = Depends(tasks, scope="function"),
     ) -> Response:
 
         negotiate(request, "application/json")
@@ -603,12 +613,15 @@ def build_router(
     )
     async def get_health(
         request: Request,
-        handler: HealthHandler = Depends(health),
+        handler: HealthHandler = Depends(health, scope="function"),
     ) -> Response:
 
         negotiate(request, "application/json")
 
         result = await handler.get_health()
+
+        if isinstance(result, Rendered):
+            return render(200, result.content)
 
         return render(200, _get_health_result.dump_json(result))
 
@@ -621,12 +634,15 @@ def build_router(
     )
     async def get_readiness(
         request: Request,
-        handler: HealthHandler = Depends(health),
+        handler: HealthHandler = Depends(health, scope="function"),
     ) -> Response:
 
         negotiate(request, "application/json")
 
         result = await handler.get_readiness()
+
+        if isinstance(result, Rendered):
+            return render(200, result.content)
 
         return render(200, _get_readiness_result.dump_json(result))
 

@@ -1,10 +1,10 @@
 """The async engine, and one connection per request committed once at the end.
 
-On PostgreSQL every request runs exactly one statement (an UPDATE … RETURNING, an INSERT … RETURNING,
+On PostgreSQL most requests run exactly one statement (an UPDATE … RETURNING, an INSERT … RETURNING,
 a SELECT), which PostgreSQL makes atomic by itself, so the engine runs in autocommit: wrapping that
-statement in BEGIN … COMMIT would triple the round trips of every request. A handler that ever needs
-two statements to commit together must open its own transaction on a connection with
-`execution_options(isolation_level="READ COMMITTED")`.
+statement in BEGIN … COMMIT would triple the round trips of every request. Statements that must
+commit together run in `RequestDatabase.transaction()` (READ COMMITTED). The hot statements run
+straight on the driver connection (`RequestDatabase.fetch`, impl/compiled.py).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Protocol
 
+import asyncpg
 import orjson
 from fastapi import Depends, Request
 from sqlalchemy import event, text
@@ -24,6 +25,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql import Executable
 
+from impl.compiled import compiled_for_asyncpg
+from impl.db_errors import is_database_unavailable
 from impl.observability.metrics import DB_CONNECTIONS_IN_USE, DB_REQUESTS_WAITING
 from impl.settings import Settings
 
@@ -200,6 +203,7 @@ class RequestDatabase:
         self._announcer = announcer
         self._announcements: list[tuple[str, int]] = []
         self._in_transaction = False
+        self._driver_connection: asyncpg.Connection | None = None
 
     @property
     def dialect(self) -> str:
@@ -209,6 +213,35 @@ class RequestDatabase:
         if self._connection is None:
             self._connection = await self._gate.connect()
         return self._connection
+
+    async def fetch(self, statement: Any, parameters: Mapping[str, Any]) -> list[Any]:
+        """The rows of a statement built once (module level or cached): on PostgreSQL run straight on
+        the driver connection as an asyncpg prepared statement (impl/compiled.py), rows as asyncpg
+        Records; on SQLite through SQLAlchemy, rows as Rows. Either is read by position."""
+        if self.dialect != "postgresql":
+            return list((await self.execute(statement, parameters)).all())
+        compiled = compiled_for_asyncpg(statement)
+        driver = await self._driver()
+        try:
+            return await driver.fetch(compiled.sql, *compiled.arguments(parameters))  # type: ignore[no-any-return]
+        except BaseException as exc:
+            if is_database_unavailable(exc) and self._connection is not None:
+                # As SQLAlchemy does for a lost connection: never hand it to the next request.
+                await self._connection.invalidate()
+            raise
+
+    async def _driver(self) -> asyncpg.Connection:
+        if self._driver_connection is None:
+            connection = await self._connected()
+            proxied = connection.sync_connection
+            # A connection just checked out is valid, and then its DBAPI connection is at hand without
+            # the greenlet bridge; an invalidated one is reconnected through it.
+            if proxied is not None and not proxied.invalidated:
+                raw = proxied.connection
+            else:
+                raw = await connection.get_raw_connection()
+            self._driver_connection = raw.driver_connection
+        return self._driver_connection
 
     async def execute(
         self,
@@ -230,11 +263,13 @@ class RequestDatabase:
         if self._in_transaction:
             yield
             return
+        if self.dialect == "postgresql":
+            async with self._postgres_transaction():
+                yield
+            return
         connection = await self._connected()
         if connection.in_transaction():
             await connection.commit()
-        if self.dialect == "postgresql":
-            await connection.execution_options(isolation_level="READ COMMITTED")
         self._in_transaction = True
         try:
             yield
@@ -246,6 +281,36 @@ class RequestDatabase:
         finally:
             self._in_transaction = False
 
+    @asynccontextmanager
+    async def _postgres_transaction(self) -> AsyncIterator[None]:
+        """BEGIN ISOLATION LEVEL READ COMMITTED … COMMIT on the driver connection itself.
+
+        The engine runs in autocommit, so SQLAlchemy's adapter never begins a transaction of its own:
+        statements executed through SQLAlchemy (execute) and straight on the driver (fetch) alike
+        run inside this one. The connection is back in autocommit once it commits or rolls back.
+        """
+        transaction = (await self._driver()).transaction(isolation="read_committed")
+        await transaction.start()
+        self._in_transaction = True
+        try:
+            yield
+        except BaseException as exc:
+            await self._roll_back(transaction, exc)
+            raise
+        else:
+            await transaction.commit()
+        finally:
+            self._in_transaction = False
+
+    async def _roll_back(self, transaction: Any, exc: BaseException) -> None:
+        try:
+            await transaction.rollback()
+        except BaseException:
+            # A connection that cannot even roll back is not returned to the pool as it is.
+            if self._connection is not None:
+                await self._connection.invalidate()
+            raise exc from None
+
     async def read_only(self) -> bool:
         """Whether this connection's database refuses writes: a standby, e.g. the old primary after a
         failover, or a database set read-only. One round trip, the cost of the `SELECT 1` it replaces."""
@@ -256,7 +321,8 @@ class RequestDatabase:
         self._announcements.append((user_id, seq))
 
     async def commit(self) -> None:
-        if self._connection is not None:
+        # Nothing to commit when every statement ran straight on the driver in autocommit (fetch).
+        if self._connection is not None and self._connection.in_transaction():
             await self._connection.commit()
         announcements, self._announcements = self._announcements, []
         if self._announcer is not None:
@@ -269,13 +335,20 @@ class RequestDatabase:
             await self._gate.release(connection)
 
 
-async def get_database(request: Request) -> AsyncIterator[RequestDatabase]:
+@asynccontextmanager
+async def request_database(request: Request) -> AsyncIterator[RequestDatabase]:
+    """The request's database, committed when the block completes and returned to the pool either way."""
     database = RequestDatabase(request.app.state.gate, getattr(request.app.state, "announcer", None))
     try:
         yield database
         await database.commit()
     finally:
         await database.close()
+
+
+async def get_database(request: Request) -> AsyncIterator[RequestDatabase]:
+    async with request_database(request) as database:
+        yield database
 
 
 # scope="function": the commit runs before the response is sent, so an acknowledged write is durable.

@@ -109,7 +109,11 @@ class ServerProcess:
     def start(self) -> None:
         """Starts the process and waits until it serves; raises ServerNotReady with the log's tail."""
         if self._process is not None:
-            raise RuntimeError("the server is already running")
+            if self._process.poll() is None:
+                raise RuntimeError("the server is already running")
+            # It exited (killed by a test, say): start afresh, as a supervisor would.
+            self._process = None
+            self._close_log()
         # It lives as long as the process, across calls, so no `with` fits here.
         self._log = self._log_path.open("w+b") if self._log_path else tempfile.TemporaryFile()  # noqa: SIM115
         self._process = subprocess.Popen(

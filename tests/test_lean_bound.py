@@ -6,8 +6,10 @@ SQL, rendered as the same Task JSON with the same headers, and the same input re
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -16,8 +18,15 @@ from fastapi import FastAPI
 
 from bench.lean import LeanApp
 from impl.app import create_app
-from tests.conftest import settings_for
-from tests.support import auth, create_postgres_database, drop_postgres_database, migrate
+from impl.tasks.cursor import Cursor, CursorCodec, query_fingerprint
+from tests.support import (
+    NEXT_LINK,
+    auth,
+    create_postgres_database,
+    drop_postgres_database,
+    migrate,
+    settings_for,
+)
 
 TASKS = "/api/tasks"
 SEEDED = 55  # more than one default page, so both answer with a next-page link
@@ -88,10 +97,37 @@ def user() -> str:
     return f"user-{uuid.uuid4().hex}"
 
 
+# The sealed cursor in a `Link` takes a fresh nonce each time: compared once opened, not as text.
+# Each app counts its own rate limits: `RateLimit` is compared without the remaining quota and reset.
+SEALED = {"link", "ratelimit"}
+QUOTA_LEFT = re.compile(r";r=\d+;t=\d+")
+
+
 def _same(service_answer: httpx.Response, lean_answer: httpx.Response, status: int) -> None:
+    """Same status, body and headers (security, rate limit, ETag, Location, Link …), header names
+    and values alike, except what is sealed afresh per answer."""
     assert (service_answer.status_code, lean_answer.status_code) == (status, status), lean_answer.text
-    assert lean_answer.headers["content-type"] == service_answer.headers["content-type"]
     assert lean_answer.json() == service_answer.json()
+
+    def headers(answer: httpx.Response) -> dict[str, str]:
+        return {name: value for name, value in answer.headers.items() if name not in SEALED}
+
+    assert headers(lean_answer) == headers(service_answer)
+    assert ("link" in lean_answer.headers) == ("link" in service_answer.headers)
+    assert QUOTA_LEFT.sub("", lean_answer.headers["ratelimit"]) == QUOTA_LEFT.sub(
+        "", service_answer.headers["ratelimit"]
+    )
+
+
+def _opened_cursor(app: FastAPI, user: str, answer: httpx.Response) -> Cursor:
+    url = httpx.URL(NEXT_LINK.fullmatch(answer.headers["link"])["url"])  # type: ignore[index]
+    codec: CursorCodec = app.state.cursors
+    fingerprint = query_fingerprint("all", "-created_at", None, None)
+    return codec.decode(url.params["cursor"], user, fingerprint, datetime)
+
+
+def _next(answer: httpx.Response) -> str:
+    return NEXT_LINK.fullmatch(answer.headers["link"])["url"]  # type: ignore[index]
 
 
 async def test_created_tasks_are_stored_and_rendered_alike(
@@ -106,11 +142,12 @@ async def test_created_tasks_are_stored_and_rendered_alike(
             for name, answer in created.items():
                 assert answer.status_code == 201, (name, answer.text)
                 assert answer.headers["location"] == f"{TASKS}/{answer.json()['id']}"
-                # The other one renders the same stored row identically.
-                reader = by_lean if name == "service" else by_service
-                again = await reader.get(answer.headers["location"])
-                assert again.status_code == 200
-                assert again.json() == answer.json()
+                assert answer.headers["etag"] == f'"{answer.json()["id"]}-1"'
+                # Both read the stored row back alike, and as it was answered when created.
+                read = [await client.get(answer.headers["location"]) for client in (by_service, by_lean)]
+                _same(read[0], read[1], 200)
+                assert read[0].json() == answer.json()
+            assert sorted(created["lean"].headers) == sorted(created["service"].headers)
             stored = [answer.json() for answer in created.values()]
             for task in stored:
                 for generated in ("id", "created_at", "updated_at"):
@@ -129,7 +166,13 @@ async def test_list_pages_and_links_are_identical(service: FastAPI, lean: LeanAp
         for query in ("", "?limit=50", "?limit=7", "?limit=100"):
             listed = await by_service.get(TASKS + query), await by_lean.get(TASKS + query)
             _same(*listed, 200)
-            assert listed[1].headers.get("link") == listed[0].headers.get("link")
+            if "link" not in listed[0].headers:
+                continue
+            # Both seal the same position for this user and query; the service follows either link.
+            assert _opened_cursor(service, user, listed[1]) == _opened_cursor(service, user, listed[0])
+            pages = [await by_service.get(_next(answer)) for answer in listed]
+            assert pages[0].status_code == pages[1].status_code == 200
+            assert pages[1].json() == pages[0].json()
         assert len((await by_lean.get(TASKS)).json()) == 50
         assert "link" not in (await by_lean.get(f"{TASKS}?limit=100")).headers
         for task_id in ids:

@@ -28,7 +28,11 @@ def connector(database: DatabaseUrl, timeout_seconds: float) -> Connect:
     dsn = database.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
     async def connect() -> Any:
-        return await asyncpg.connect(dsn, timeout=timeout_seconds, **database.connect_args)
+        # No statement cache: LISTEN and a ping need none, and behind a transaction-mode pooler (no
+        # DATABASE_DIRECT_URL) a cached statement would be left, named, on a shared server connection.
+        return await asyncpg.connect(
+            dsn, timeout=timeout_seconds, statement_cache_size=0, **database.connect_args
+        )
 
     return connect
 

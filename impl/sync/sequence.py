@@ -162,6 +162,14 @@ class ChangeSequence:
         seq = await self._next_on_sqlite()
         return await self._database.execute(statement.sqlite, {**owned, "change_seq": seq})
 
+    async def write_fetching(self, statement: Stamped, parameters: Mapping[str, Any]) -> list[Any]:
+        """`write`'s returned rows, fetched straight from the driver on PostgreSQL (RequestDatabase.fetch)."""
+        owned = {**parameters, "owner": self._user_id}
+        if self._database.dialect == "postgresql":
+            return await self._database.fetch(statement.postgresql, owned)
+        seq = await self._next_on_sqlite()
+        return await self._database.fetch(statement.sqlite, {**owned, "change_seq": seq})
+
     async def delete(
         self, statement: TombstoningDelete, parameters: Mapping[str, Any], at: datetime
     ) -> list[int]:

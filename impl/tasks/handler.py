@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import TypeVar
 from urllib.parse import urlencode
@@ -13,14 +13,22 @@ from pydantic import BaseModel, TypeAdapter
 from generated import models
 from generated.interface import TasksHandler
 from generated.routes import PATHS
-from impl.db import DatabaseDep, RequestDatabase
+from impl.db import RequestDatabase, request_database
 from impl.errors import NotFound, PreconditionFailed, PreconditionRequired
 from impl.idempotency import IdempotencyKeys, KeyedRequest, request_fingerprint
 from impl.settings import Settings
 from impl.tasks.cursor import Cursor, CursorCodec, query_fingerprint
 from impl.tasks.etags import if_match_versions, none_match, page_etag, task_etag
-from impl.tasks.mapping import editable_values, to_task
-from impl.tasks.repository import SORT_VALUE_TYPES, ListQuery, TaskRecord, TaskRepository
+from impl.tasks.mapping import editable_values, render_task, render_tasks, to_task
+from impl.tasks.repository import (
+    ID,
+    SORT_POSITIONS,
+    SORT_VALUE_TYPES,
+    VERSION,
+    ListQuery,
+    TaskRecord,
+    TaskRepository,
+)
 from kit.http import NOT_MODIFIED, NotModified, Rendered
 from kit.problems import Problem
 
@@ -82,7 +90,7 @@ class TaskHandler:
         limit: int,
         cursor: str | None,
         if_none_match: str | None,
-    ) -> list[models.Task] | NotModified:
+    ) -> list[models.Task] | NotModified | Rendered:
         sort_key = sort.value.lstrip("-")
         fingerprint = query_fingerprint(status.value, sort.value, q, tag)
         after = (
@@ -93,41 +101,46 @@ class TaskHandler:
         page, more = rows[:limit], len(rows) > limit
         if more:
             last = page[-1]
-            next_cursor = self._cursors.encode(Cursor(getattr(last, sort_key), last.id), user_id, fingerprint)
+            next_cursor = self._cursors.encode(
+                Cursor(last[SORT_POSITIONS[sort_key]], last[ID]), user_id, fingerprint
+            )
             params = {"status": status.value, "sort": sort.value, "q": q, "tag": tag, "limit": limit}
             query_string = urlencode(
                 {k: v for k, v in params.items() if v is not None} | {"cursor": next_cursor}
             )
             response.headers["Link"] = f'<{PATHS["listTasks"]}?{query_string}>; rel="next"'
-        etag = page_etag(((row.id, row.version) for row in page), more)
+        etag = page_etag(((row[ID], row[VERSION]) for row in page), more)
         response.headers["ETag"] = etag
         if if_none_match is not None and none_match(if_none_match, etag):
             return NOT_MODIFIED
-        return [to_task(row) for row in page]
+        return Rendered(render_tasks(page))
 
     async def create_task(
         self, *, user_id: str, response: Response, idempotency_key: str | None, body: models.TaskCreate
     ) -> models.Task | Rendered:
         max_tasks = self._settings.max_tasks_per_user
 
-        async def create() -> models.Task:
+        async def create() -> Rendered:
             row = await self._tasks(user_id).create(editable_values(body), max_tasks)
             if row is None:
                 raise TaskQuotaExceeded(max_tasks)
-            task = to_task(row)
-            response.headers["Location"] = PATHS["getTask"].format(task_id=task.id)
-            return _tagged(response, task)
+            response.headers["Location"] = PATHS["getTask"].format(task_id=row[ID])
+            response.headers["ETag"] = task_etag(row[ID], row[VERSION])
+            return Rendered(render_task(row))
 
         keyed = self._keyed(idempotency_key, "POST", PATHS["createTask"], body)
         return await self._write_once(user_id, keyed, response, 201, create, TASK_JSON)
 
     async def get_task(
         self, *, user_id: str, response: Response, task_id: int, if_none_match: str | None
-    ) -> models.Task | NotModified:
-        task = _tagged(response, _found(await self._tasks(user_id).get(task_id)))
-        if if_none_match is not None and none_match(if_none_match, response.headers["ETag"]):
+    ) -> models.Task | NotModified | Rendered:
+        row = await self._tasks(user_id).get(task_id)
+        if row is None:
+            raise NotFound()
+        etag = response.headers["ETag"] = task_etag(row[ID], row[VERSION])
+        if if_none_match is not None and none_match(if_none_match, etag):
             return NOT_MODIFIED
-        return task
+        return Rendered(render_task(row))
 
     async def replace_task(
         self,
@@ -267,7 +280,7 @@ class TaskHandler:
         keyed: KeyedRequest | None,
         response: Response,
         status: int,
-        write: Callable[[], Awaitable[Written]],
+        write: Callable[[], Awaitable[Written | Rendered]],
         rendering: TypeAdapter[Written],
     ) -> Written | Rendered:
         """`write`'s result; for a keyed request, the bytes stored with the key, rendered as a route would."""
@@ -275,7 +288,8 @@ class TaskHandler:
             return await write()
 
         async def rendered() -> bytes:
-            return rendering.dump_json(await write())
+            written = await write()
+            return written.content if isinstance(written, Rendered) else rendering.dump_json(written)
 
         content = await self._keys(user_id).run_once(keyed, response, status, rendered)
         assert content is not None, "a write with a body always stores it"
@@ -299,7 +313,7 @@ class TaskHandler:
                 results=[_bulk_outcome(i, models.BulkStatus.deleted if i in deleted else None) for i in ids]
             )
         completed = body.action is models.BulkAction.complete
-        updated = {row.id: row for row in await tasks.set_completion_of_many(ids, completed)}
+        updated = {row[ID]: row for row in await tasks.set_completion_of_many(ids, completed)}
         return models.BulkResult(
             results=[
                 _bulk_outcome(i, models.BulkStatus.updated, updated[i])
@@ -331,6 +345,10 @@ def _bulk_outcome(
 
 
 # Async on purpose: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request
-# that also caps concurrency at the pool's 40 threads.
-async def task_handler(request: Request, database: DatabaseDep) -> TasksHandler:
-    return TaskHandler(database, request.app.state.cursors, request.app.state.settings)
+# that also caps concurrency at the pool's 40 threads. One generator dependency (not one on top of
+# get_database): each dependency costs FastAPI's solving on every request. The generated routes use
+# it with scope="function", so the commit runs before the response is sent (an acknowledged write is
+# durable).
+async def task_handler(request: Request) -> AsyncIterator[TasksHandler]:
+    async with request_database(request) as database:
+        yield TaskHandler(database, request.app.state.cursors, request.app.state.settings)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from generated import models
 from impl.contract import CONTRACT
@@ -34,6 +37,32 @@ CONTRACT_WHITESPACE = _blank_characters(CONTRACT.schema("Title")["pattern"])
 TASK_FIELDS = tuple(
     (position, name) for position, name in enumerate(ROW_COLUMNS) if name in models.Task.model_fields
 )
+
+
+# The contract's priority names by rank, as the Task model renders its Priority enum.
+PRIORITY_NAME_BY_RANK = {rank: priority.value for rank, priority in PRIORITY_BY_RANK.items()}
+
+
+def task_json(row: TaskRecord) -> dict[str, Any]:
+    """A row as the contract's Task JSON object, without building the model: the row's values are
+    what the database constraints and the write path already made valid (tests/test_rendering.py)."""
+    values = {name: row[position] for position, name in TASK_FIELDS}
+    values["priority"] = PRIORITY_NAME_BY_RANK[values["priority"]]
+    return values
+
+
+def _dumps(content: Any) -> bytes:
+    # orjson writes an aware UTC date-time with `+00:00`; OPT_UTC_Z spells it `Z`, as pydantic does.
+    return orjson.dumps(content, option=orjson.OPT_UTC_Z)
+
+
+def render_task(row: TaskRecord) -> bytes:
+    """What `TypeAdapter(models.Task).dump_json(to_task(row))` renders, at a fraction of the CPU."""
+    return _dumps(task_json(row))
+
+
+def render_tasks(rows: Iterable[TaskRecord]) -> bytes:
+    return _dumps([task_json(row) for row in rows])
 
 
 def to_task(row: TaskRecord) -> models.Task:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import functools
 import operator
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Row,
+    Integer,
     String,
     Table,
     and_,
@@ -42,9 +43,11 @@ from impl.tasks.cursor import Cursor
 # Plain rows of the table, not ORM instances: a page of 50 ORM objects costs more CPU than the query.
 TASKS: Table = TaskRow.__table__  # type: ignore[attr-defined]
 COLUMNS = TASKS.c
-TaskRecord = Row[*tuple[Any, ...]]
-# Every statement returns whole rows in the table's column order (mapping.to_task reads them so).
+# Every statement returns whole rows in the table's column order (mapping.to_task reads them so),
+# read by position: SQLAlchemy's Row (SQLite) and asyncpg's Record (PostgreSQL) both index so.
+TaskRecord = Sequence[Any]
 ROW_COLUMNS = tuple(COLUMNS.keys())
+ID, VERSION = ROW_COLUMNS.index("id"), ROW_COLUMNS.index("version")
 
 # The contract's sort keys without their direction ("-" means descending); ties break on id.
 SORT_KEYS = tuple(dict.fromkeys(sort.value.lstrip("-") for sort in models.TaskSort))
@@ -54,6 +57,8 @@ SORT_VALUE_TYPES: dict[str, type[Any]] = {
     key: column.type.python_type for key, column in SORT_COLUMNS.items()
 }
 NULLABLE_SORT_KEYS = {"due_at"}
+# Where each sort key's value sits in a row (a next-page cursor carries the last row's).
+SORT_POSITIONS = {key: ROW_COLUMNS.index(key) for key in SORT_KEYS}
 
 # The single-task statements are built once: building one (and its cache key) per request costs
 # more than executing it. Each is scoped to the caller's user id.
@@ -113,6 +118,10 @@ def _version_in() -> ColumnElement[bool]:
 DELETE_OWNED_TASK_IF_VERSION = TombstoningDelete.of(and_(_OWNED_TASK, _version_in()))
 
 
+def _first(rows: Sequence[TaskRecord]) -> TaskRecord | None:
+    return rows[0] if rows else None
+
+
 @dataclass(frozen=True)
 class ListQuery:
     completed: bool | None
@@ -156,9 +165,6 @@ class TaskRepository:
         self._user_id = user_id
         self._changes = ChangeSequence(database, user_id)
 
-    def owned_by(self) -> ColumnElement[bool]:
-        return COLUMNS.user_id == self._user_id
-
     def _owned_task(self, task_id: int, versions: list[int] | None = None) -> dict[str, Any]:
         """The bound parameters of a single-task statement; `versions` those of its If-Match condition."""
         owned: dict[str, Any] = {"owner": self._user_id, "task_id": task_id}
@@ -173,11 +179,11 @@ class TaskRepository:
         statement = _insert_within_quota(tuple(row))
         async with self._database.transaction():
             if self._database.dialect == "postgresql":
-                await self._database.execute(LOCK_USER_TASK_QUOTA, {"owner": self._user_id})
-            return (await self._changes.write(statement, {**row, "max_tasks": max_tasks})).first()
+                await self._database.fetch(LOCK_USER_TASK_QUOTA, {"owner": self._user_id})
+            return _first(await self._changes.write_fetching(statement, {**row, "max_tasks": max_tasks}))
 
     async def get(self, task_id: int) -> TaskRecord | None:
-        return (await self._database.execute(SELECT_OWNED_TASK, self._owned_task(task_id))).first()
+        return _first(await self._database.fetch(SELECT_OWNED_TASK, self._owned_task(task_id)))
 
     async def update(
         self, task_id: int, values: dict[str, Any], versions: list[int] | None = None
@@ -235,57 +241,108 @@ class TaskRepository:
 
     async def list(self, query: ListQuery) -> list[TaskRecord]:
         """Up to `limit + 1` rows after the cursor, so the caller knows whether a next page exists."""
-        return list((await self._database.execute(self.list_statement(query))).all())
+        statement, parameters = self._list(query)
+        return await self._database.fetch(statement, parameters)
 
     def list_statement(self, query: ListQuery) -> Select[Any]:
-        statement = self._filtered(query)
-        column = SORT_COLUMNS[query.sort.lstrip("-")]
-        descending = query.sort.startswith("-")
-        if query.after is not None:
-            statement = statement.where(self._after(query, column, descending, query.after))
-        ordering = column.desc() if descending else column.asc()
-        if query.sort.lstrip("-") in NULLABLE_SORT_KEYS:
-            ordering = ordering.nulls_last()
-        tie_breaker = COLUMNS.id.desc() if descending else COLUMNS.id.asc()
-        return statement.order_by(ordering, tie_breaker).limit(query.limit + 1)
+        """The list statement with its parameters bound (for EXPLAIN)."""
+        statement, parameters = self._list(query)
+        return statement.params(parameters)
 
-    def _filtered(self, query: ListQuery) -> Select[Any]:
-        statement = select(TASKS).where(self.owned_by())
-        if query.completed is not None:
-            statement = statement.where(COLUMNS.completed == query.completed)
-        if query.search is not None:
-            statement = statement.where(self._contains_text(query.search))
-        if query.tag is not None:
-            statement = statement.where(self._has_tag(query.tag))
-        return statement
-
-    def _contains_text(self, search: str) -> ColumnElement[bool]:
-        """Title or description contains `search` literally, ignoring case for every alphabet."""
-        pattern = f"%{_escape_like(search)}%"
-        searched = (COLUMNS.title, COLUMNS.description)
-        if self._database.dialect == "postgresql":
-            return or_(*(column.ilike(pattern, escape="\\") for column in searched))
-        # SQLite folds ASCII only: both sides go through the Unicode lower() impl/db.py registers.
-        folded = [getattr(func, SQLITE_UNICODE_LOWER)(column) for column in searched]
-        return or_(*(text.like(pattern.lower(), escape="\\") for text in folded))
-
-    def _has_tag(self, tag: str) -> ColumnElement[bool]:
-        if self._database.dialect == "postgresql":
-            return type_coerce(COLUMNS.tags, JSONB).contains([tag])
-        element = func.json_each(COLUMNS.tags).table_valued("value")
-        return exists(select(element.c.value).where(element.c.value == tag))
-
-    @staticmethod
-    def _after(query: ListQuery, column: Any, descending: bool, cursor: Cursor) -> ColumnElement[bool]:
-        beyond = operator.lt if descending else operator.gt
-        task_id = COLUMNS.id
-        if query.sort.lstrip("-") not in NULLABLE_SORT_KEYS:
-            return beyond(tuple_(column, task_id), tuple_(cursor.value, cursor.task_id))  # type: ignore[no-any-return]
-        # NULLs sort last in both directions, so they follow every non-null value.
-        if cursor.value is None:
-            return and_(column.is_(None), beyond(task_id, cursor.task_id))
-        return or_(
-            beyond(column, cursor.value),
-            and_(column == cursor.value, beyond(task_id, cursor.task_id)),
-            column.is_(None),
+    def _list(self, query: ListQuery) -> tuple[Select[Any], dict[str, Any]]:
+        """The statement for the query's shape (built once per shape) and the query's parameters."""
+        shape = ListShape(
+            dialect=self._database.dialect,
+            filtered=query.completed is not None,
+            sort=query.sort,
+            searched=query.search is not None,
+            tagged=query.tag is not None,
+            after=None if query.after is None else query.after.value is not None,
         )
+        parameters: dict[str, Any] = {"owner": self._user_id, "page_limit": query.limit + 1}
+        if query.completed is not None:
+            parameters["completed"] = query.completed
+        if query.search is not None:
+            parameters["pattern"] = _search_pattern(query.search, shape.dialect)
+        if query.tag is not None:
+            parameters["tag"] = [query.tag] if shape.dialect == "postgresql" else query.tag
+        if query.after is not None:
+            parameters |= {"after_value": query.after.value, "after_id": query.after.task_id}
+        return _list_statement(shape), parameters
+
+
+@dataclass(frozen=True)
+class ListShape:
+    """What decides a list statement's text; the values are bound per request."""
+
+    dialect: str
+    filtered: bool
+    sort: str
+    searched: bool
+    tagged: bool
+    # None: the first page; else whether the cursor's sort value is non-null.
+    after: bool | None
+
+
+def _search_pattern(search: str, dialect: str) -> str:
+    pattern = f"%{_escape_like(search)}%"
+    # SQLite's side is folded by the Unicode lower() (see _contains_text), so the pattern is too.
+    return pattern if dialect == "postgresql" else pattern.lower()
+
+
+@functools.cache
+def _list_statement(shape: ListShape) -> Select[Any]:
+    """Built once per shape: building a statement and its cache key per request costs more than running it."""
+    statement = select(TASKS).where(COLUMNS.user_id == bindparam("owner"))
+    if shape.filtered:
+        statement = statement.where(COLUMNS.completed == bindparam("completed"))
+    if shape.searched:
+        statement = statement.where(_contains_text(shape.dialect))
+    if shape.tagged:
+        statement = statement.where(_has_tag(shape.dialect))
+    sort_key = shape.sort.lstrip("-")
+    column = SORT_COLUMNS[sort_key]
+    descending = shape.sort.startswith("-")
+    if shape.after is not None:
+        statement = statement.where(_after(sort_key, column, descending, value_present=shape.after))
+    ordering = column.desc() if descending else column.asc()
+    if sort_key in NULLABLE_SORT_KEYS:
+        ordering = ordering.nulls_last()
+    tie_breaker = COLUMNS.id.desc() if descending else COLUMNS.id.asc()
+    return statement.order_by(ordering, tie_breaker).limit(bindparam("page_limit", type_=Integer()))
+
+
+def _contains_text(dialect: str) -> ColumnElement[bool]:
+    """Title or description contains the `pattern` literally, ignoring case for every alphabet."""
+    searched = (COLUMNS.title, COLUMNS.description)
+    pattern = bindparam("pattern", type_=String())
+    if dialect == "postgresql":
+        return or_(*(column.ilike(pattern, escape="\\") for column in searched))
+    # SQLite folds ASCII only: both sides go through the Unicode lower() impl/db.py registers.
+    folded = [getattr(func, SQLITE_UNICODE_LOWER)(column) for column in searched]
+    return or_(*(text.like(pattern, escape="\\") for text in folded))
+
+
+def _has_tag(dialect: str) -> ColumnElement[bool]:
+    if dialect == "postgresql":
+        return type_coerce(COLUMNS.tags, JSONB).contains(bindparam("tag", type_=JSONB()))
+    element = func.json_each(COLUMNS.tags).table_valued("value")
+    return exists(select(element.c.value).where(element.c.value == bindparam("tag", type_=String())))
+
+
+def _after(sort_key: str, column: Any, descending: bool, *, value_present: bool) -> ColumnElement[bool]:
+    beyond = operator.lt if descending else operator.gt
+    task_id = COLUMNS.id
+    after_id = bindparam("after_id", type_=COLUMNS.id.type)
+    if not value_present:
+        # NULLs sort last in both directions, so after a NULL come only NULLs with a further id.
+        return and_(column.is_(None), beyond(task_id, after_id))
+    after_value = bindparam("after_value", type_=column.type)
+    if sort_key not in NULLABLE_SORT_KEYS:
+        return beyond(tuple_(column, task_id), tuple_(after_value, after_id))  # type: ignore[no-any-return]
+    # NULLs sort last in both directions, so they follow every non-null value.
+    return or_(
+        beyond(column, after_value),
+        and_(column == after_value, beyond(task_id, after_id)),
+        column.is_(None),
+    )
