@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from impl.auth.dependency import MAX_TOKEN_BYTES, TokenTooLong
 from impl.errors import ContentTooLarge
-from kit.asgi import sending_headers
+from kit.asgi import HttpMiddleware, sending_headers
 from kit.problems import problem_response
 
 # What a private JSON API sends on every response (OWASP REST Security Cheat Sheet).
@@ -26,16 +26,10 @@ PRIVATE_CACHE_CONTROL = b"no-store"
 PUBLIC_PATHS = frozenset({"/openapi.json"})
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """Adds the security headers to every response, errors included, unless the route set its own."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         extra = list(SECURITY_HEADERS)
         extra.append((b"content-security-policy", JSON_CONTENT_SECURITY_POLICY))
         if scope["path"] not in PUBLIC_PATHS:
@@ -44,31 +38,29 @@ class SecurityHeaders:
         await self.app(scope, receive, sending_headers(send, lambda: extra, unless_present=True))
 
 
-class HeaderLimits:
+class HeaderLimits(HttpMiddleware):
     """431 for a header block over `max_header_bytes`; 401 for a bearer token over the size
     `current_user` accepts (impl/auth/dependency.py), before anything parses the token."""
 
     def __init__(self, app: ASGIApp, *, max_header_bytes: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_header_bytes = max_header_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            headers: list[tuple[bytes, bytes]] = scope["headers"]
-            if sum(len(name) + len(value) for name, value in headers) > self.max_header_bytes:
-                detail = f"The request headers exceed {self.max_header_bytes} bytes."
-                await problem_response(431, detail)(scope, receive, send)
-                return
-            # The credentials after the scheme, as current_user measures them.
-            tokens = (value.partition(b" ")[2].strip() for name, value in headers if name == b"authorization")
-            token = max(map(len, tokens), default=0)
-            if token > MAX_TOKEN_BYTES:
-                await TokenTooLong().response()(scope, receive, send)
-                return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers: list[tuple[bytes, bytes]] = scope["headers"]
+        if sum(len(name) + len(value) for name, value in headers) > self.max_header_bytes:
+            detail = f"The request headers exceed {self.max_header_bytes} bytes."
+            await problem_response(431, detail)(scope, receive, send)
+            return
+        # The credentials after the scheme, as current_user measures them.
+        tokens = (value.partition(b" ")[2].strip() for name, value in headers if name == b"authorization")
+        if max(map(len, tokens), default=0) > MAX_TOKEN_BYTES:
+            await TokenTooLong().response()(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
 
-class BodyLimit:
+class BodyLimit(HttpMiddleware):
     """413 for a body over `max_bytes`: from Content-Length before reading, or as chunks arrive.
 
     A chunked body is counted while the route reads it; past the limit `receive` raises
@@ -76,13 +68,10 @@ class BodyLimit:
     """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Closing the connection is what stops the server reading the rest of the body.
         too_large = ContentTooLarge(
             f"The request body exceeds {self.max_bytes} bytes.", headers={"Connection": "close"}

@@ -37,12 +37,12 @@ from limits import RateLimitItem, parse
 from limits.aio.storage import Storage
 from limits.errors import StorageError
 from limits.storage import storage_from_string
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from impl.errors import ServiceUnavailable, Unauthorized
 from impl.observability.metrics import RATE_LIMIT_REJECTIONS
 from impl.settings import Settings
-from kit.asgi import sending_headers
+from kit.asgi import HttpMiddleware, sending_headers
 from kit.problems import Problem
 
 logger = logging.getLogger(__name__)
@@ -224,16 +224,10 @@ def limited_user(verify: Callable[[Request], Awaitable[str]]) -> Callable[[Reque
     return current_user
 
 
-class RateLimitHeaders:
+class RateLimitHeaders(HttpMiddleware):
     """Adds `RateLimit-Policy` and `RateLimit` to the response of every request a limit counted."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         state: dict[str, Any] = scope.setdefault("state", {})
 
         def headers() -> list[tuple[bytes, bytes]]:

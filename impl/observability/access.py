@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kit.asgi import HttpMiddleware
+
 # Requests that match no route (404s) share one label: raw paths would be unbounded and carry ids.
 UNMATCHED_ROUTE = "unmatched"
 
@@ -27,9 +29,9 @@ def route_template(scope: Scope) -> str:
     return path if path is not None else UNMATCHED_ROUTE
 
 
-class ObserveRequests:
+class ObserveRequests(HttpMiddleware):
     def __init__(self, app: ASGIApp, observers: Sequence[Observer]) -> None:
-        self.app = app
+        super().__init__(app)
         self._observers = tuple(observers)
 
     def _observe(self, scope: Scope, status: int, started: float) -> None:
@@ -38,10 +40,7 @@ class ObserveRequests:
         for observer in self._observers:
             observer(scope, route, status, seconds)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = 0
         observed = False

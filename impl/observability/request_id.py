@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 import re
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from impl.observability.context import REQUEST_ID
-from kit.asgi import sending_headers
+from kit.asgi import HttpMiddleware, sending_headers
 from kit.problems import PROBLEM_INSTANCE
 
 HEADER = "X-Request-ID"
@@ -80,16 +80,10 @@ def problem_instance(request_id: str) -> str:
     return f"urn:request:{request_id}"
 
 
-class RequestIdMiddleware:
+class RequestIdMiddleware(HttpMiddleware):
     """Outermost policy: names the request before any other policy can refuse it."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = request_id_of(scope)
         # Not reset afterwards: the 500 handler runs after this returns (in the same task, so the
         # value is this request's), and every request runs in a task of its own.
