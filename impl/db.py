@@ -222,13 +222,26 @@ class RequestDatabase:
             return list((await self.execute(statement, parameters)).all())
         compiled = compiled_for_asyncpg(statement)
         driver = await self._driver()
-        try:
+        async with self._dropped_if_lost():
             return await driver.fetch(compiled.sql, *compiled.arguments(parameters))  # type: ignore[no-any-return]
+
+    @asynccontextmanager
+    async def _dropped_if_lost(self) -> AsyncIterator[None]:
+        """Around every use of the driver connection: one the database lost is invalidated, as
+        SQLAlchemy does for its own statements, so the pool never hands it to the next request."""
+        try:
+            yield
         except BaseException as exc:
-            if is_database_unavailable(exc) and self._connection is not None:
-                # As SQLAlchemy does for a lost connection: never hand it to the next request.
-                await self._connection.invalidate()
+            if is_database_unavailable(exc):
+                await self._drop_lost_connections()
             raise
+
+    async def _drop_lost_connections(self) -> None:
+        if self._connection is not None:
+            await self._connection.invalidate()
+        # A lost connection means the database restarted or failed over, which cut every pooled
+        # connection too: the pool starts afresh rather than hand each dead one to a request first.
+        await self._gate.engine.dispose()
 
     async def _driver(self) -> asyncpg.Connection:
         if self._driver_connection is None:
@@ -290,7 +303,8 @@ class RequestDatabase:
         run inside this one. The connection is back in autocommit once it commits or rolls back.
         """
         transaction = (await self._driver()).transaction(isolation="read_committed")
-        await transaction.start()
+        async with self._dropped_if_lost():
+            await transaction.start()
         self._in_transaction = True
         try:
             yield
@@ -298,7 +312,8 @@ class RequestDatabase:
             await self._roll_back(transaction, exc)
             raise
         else:
-            await transaction.commit()
+            async with self._dropped_if_lost():
+                await transaction.commit()
         finally:
             self._in_transaction = False
 
@@ -307,8 +322,7 @@ class RequestDatabase:
             await transaction.rollback()
         except BaseException:
             # A connection that cannot even roll back is not returned to the pool as it is.
-            if self._connection is not None:
-                await self._connection.invalidate()
+            await self._drop_lost_connections()
             raise exc from None
 
     async def read_only(self) -> bool:

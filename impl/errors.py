@@ -88,7 +88,15 @@ def _parameter_errors(exc: RequestValidationError) -> list[FieldError]:
 
 
 # What a database fault can surface as; OSError includes TimeoutError and refused connections.
-DATABASE_ERRORS = (DBAPIError, PoolTimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+DATABASE_ERRORS = (
+    DBAPIError,
+    PoolTimeoutError,
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    # TargetServerAttributeNotMatched (mid-failover) is one of these, raised straight from the driver.
+    asyncpg.InternalClientError,
+)
 
 
 def install_error_handlers(app: FastAPI, retry_after_seconds: int) -> None:

@@ -290,3 +290,19 @@ def test_libpq_multi_host_url_becomes_asyncpg_hosts() -> None:
     url = parse_database_url("postgresql://u:p@h1:5432,h2:5433/todo?target_session_attrs=read-write").url
     assert (url.drivername, url.host, url.database) == ("postgresql+asyncpg", None, "todo")
     assert url.query == {"host": ("h1:5432", "h2:5433"), "target_session_attrs": "read-write"}
+
+
+async def test_creates_on_pooled_connections_the_restart_cut_recover_at_once(template: Path) -> None:
+    # A create runs in a transaction on the driver connection. Each pooled connection the restart cut
+    # must fail one request at most and be replaced, even though no ping runs before reuse.
+    pool_size = 4
+    with throwaway_cluster(template) as cluster:
+        cluster.start()
+        async with api(cluster.url, db_pool_size=pool_size, db_ping_after_idle_seconds=3600) as client:
+            created = await asyncio.gather(*(call(client, "POST", TASKS) for _ in range(pool_size)))
+            assert [r.status_code for r in created] == [201] * pool_size  # every pooled connection used
+            cluster.stop("immediate")
+            cluster.start()
+            statuses = [(await call(client, "POST", TASKS)).status_code for _ in range(pool_size + 2)]
+    assert set(statuses) <= {201, 503}, statuses
+    assert statuses[-2:] == [201, 201], f"dead connections kept being handed out: {statuses}"

@@ -216,6 +216,10 @@ async def database_fault_under_load(
         await runner
     if api.server.exit_status() is not None:
         raise Violation(f"{name}: the API process died")
+    if load.statuses[500]:
+        # The traceback of a 500 is in the server's log, not in the response: show it with the figures.
+        errors = [line for line in api.server.log_text().splitlines() if '"level":"error"' in line]
+        print(f"{name}: the server logged, for its 500s:\n" + "\n".join(errors[-5:]), file=sys.stderr)
     lost = await missing(verify_url, load.acked)
     return Outcome(name, load, lost, "recovered without restart")
 
