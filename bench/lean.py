@@ -19,6 +19,7 @@ fraction of it. tests/test_lean_bound.py proves it answers exactly what the serv
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
 from typing import Any
@@ -291,6 +292,8 @@ class LeanApp:
             *headers,
             *(rate_limit_headers(usages) if usages else ()),
             *SECURITY,
+            # The service names every request (impl/observability/request_id.py); so does the bound.
+            (b"x-request-id", secrets.token_hex(16).encode()),
         ]
         await send({"type": "http.response.start", "status": status, "headers": start_headers})
         await send({"type": "http.response.body", "body": body})

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 from typing import Annotated, Any, Protocol
 
 import asyncpg
@@ -127,6 +127,10 @@ def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
             raise InvalidatePoolError() from exc
 
 
+def _untraced(_sql: str) -> AbstractContextManager[object]:
+    return nullcontext()
+
+
 class ConnectionGate:
     """Hands out the pool's connections first come, first served, or a 503 after the pool timeout.
 
@@ -137,6 +141,9 @@ class ConnectionGate:
 
     def __init__(self, engine: AsyncEngine, capacity: int, timeout_seconds: float) -> None:
         self.engine = engine
+        # Statements run straight on the driver are traced through this when tracing is on
+        # (impl/observability/tracing.py sets it); SQLAlchemy's own are traced by its engine tracer.
+        self.trace_statement: Callable[[str], AbstractContextManager[object]] = _untraced
         self._slots = asyncio.Semaphore(capacity)
         self._timeout = timeout_seconds
         self.waiting = 0
@@ -222,8 +229,9 @@ class RequestDatabase:
             return list((await self.execute(statement, parameters)).all())
         compiled = compiled_for_asyncpg(statement)
         driver = await self._driver()
-        async with self._dropped_if_lost():
-            return await driver.fetch(compiled.sql, *compiled.arguments(parameters))  # type: ignore[no-any-return]
+        with self._gate.trace_statement(compiled.sql):
+            async with self._dropped_if_lost():
+                return await driver.fetch(compiled.sql, *compiled.arguments(parameters))  # type: ignore[no-any-return]
 
     @asynccontextmanager
     async def _dropped_if_lost(self) -> AsyncIterator[None]:
