@@ -10,6 +10,7 @@ straight on the driver connection (`RequestDatabase.fetch`, impl/compiled.py).
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
@@ -65,7 +66,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         )
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         return engine
-    engine = create_async_engine(
+    return create_async_engine(
         database.url,
         # Bound values are the users' data: kept out of error messages, and so out of the logs.
         hide_parameters=True,
@@ -82,8 +83,6 @@ def create_engine(settings: Settings) -> AsyncEngine:
             "command_timeout": settings.db_statement_timeout_seconds,
         },
     )
-    _ping_when_idle(engine, settings.db_ping_after_idle_seconds)
-    return engine
 
 
 def _unnamed_statement() -> str:
@@ -103,30 +102,6 @@ def _statement_cache_args(size: int) -> dict[str, Any]:
     return args
 
 
-def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
-    """Ping a pooled connection before use only after it sat idle; SQLAlchemy's pool_pre_ping pings
-    on every checkout, a round trip more for every request (three outside autocommit).
-
-    A connection in steady use has just proven itself; one that idled may have been cut by a
-    database restart, a serverless compute suspending, or a NAT or pooler timeout.
-    """
-    pool = engine.sync_engine.pool
-
-    @event.listens_for(pool, "checkin")
-    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
-        record.info["idle_since"] = time.monotonic()
-
-    @event.listens_for(pool, "checkout")
-    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        if time.monotonic() - record.info.get("idle_since", time.monotonic()) <= idle_seconds:
-            return
-        try:
-            dbapi_connection.ping()
-        except Exception as exc:
-            # The pool discards every connection older than this one and retries with a new one.
-            raise InvalidatePoolError() from exc
-
-
 def _untraced(_sql: str) -> AbstractContextManager[object]:
     return nullcontext()
 
@@ -139,8 +114,20 @@ class ConnectionGate:
     wait for seconds while others pass straight through. An asyncio.Semaphore wakes waiters in order.
     """
 
-    def __init__(self, engine: AsyncEngine, capacity: int, timeout_seconds: float) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        capacity: int,
+        timeout_seconds: float,
+        *,
+        ping_after_idle_seconds: float | None = None,
+    ) -> None:
         self.engine = engine
+        # When the database was last seen to drop a connection: every pooled connection returned
+        # before then is pinged on its next checkout (see _ping_when_needed).
+        self._lost_at = -math.inf
+        if ping_after_idle_seconds is not None:
+            self._ping_when_needed(ping_after_idle_seconds)
         # Statements run straight on the driver are traced through this when tracing is on
         # (impl/observability/tracing.py sets it); SQLAlchemy's own are traced by its engine tracer.
         self.trace_statement: Callable[[str], AbstractContextManager[object]] = _untraced
@@ -173,6 +160,36 @@ class ConnectionGate:
         DB_CONNECTIONS_IN_USE.inc()
         return connection
 
+    def _ping_when_needed(self, idle_seconds: float) -> None:
+        """Ping a pooled connection before use only when it may be dead: after it sat idle, or when
+        it was returned before the database dropped a connection. SQLAlchemy's pool_pre_ping pings on
+        every checkout, a round trip more for every request (three outside autocommit).
+
+        A connection in steady use has just proven itself; one that idled may have been cut by a
+        database restart, a serverless compute suspending, or a NAT or pooler timeout; and when one
+        connection was found lost (the database restarted or failed over), the others were cut too.
+        """
+        pool = self.engine.sync_engine.pool
+
+        @event.listens_for(pool, "checkin")
+        def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+            record.info["idle_since"] = time.monotonic()
+
+        @event.listens_for(pool, "checkout")
+        def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+            idle_since = record.info.get("idle_since", time.monotonic())
+            if time.monotonic() - idle_since <= idle_seconds and idle_since > self._lost_at:
+                return
+            try:
+                dbapi_connection.ping()
+            except Exception as exc:
+                # The pool discards every connection older than this one and retries with a new one.
+                raise InvalidatePoolError() from exc
+
+    def connections_lost(self) -> None:
+        """The database dropped a connection: the pooled ones are suspect until pinged."""
+        self._lost_at = time.monotonic()
+
     async def release(self, connection: AsyncConnection) -> None:
         """Returns the connection to the pool, rolling back whatever was not committed."""
         try:
@@ -187,7 +204,14 @@ def create_gate(engine: AsyncEngine, settings: Settings) -> ConnectionGate:
     if engine.dialect.name == "sqlite":
         # One writer at a time anyway; SQLAlchemy's own pool (5 + 10) is the limit.
         capacity = SQLITE_POOL_CAPACITY
-    return ConnectionGate(engine, capacity, settings.db_pool_timeout_seconds)
+    if engine.dialect.name == "sqlite":
+        return ConnectionGate(engine, capacity, settings.db_pool_timeout_seconds)
+    return ConnectionGate(
+        engine,
+        capacity,
+        settings.db_pool_timeout_seconds,
+        ping_after_idle_seconds=settings.db_ping_after_idle_seconds,
+    )
 
 
 class ChangeAnnouncer(Protocol):
@@ -245,11 +269,11 @@ class RequestDatabase:
             raise
 
     async def _drop_lost_connections(self) -> None:
+        # A lost connection means the database restarted or failed over, which cut every pooled
+        # connection too: each is pinged before its next use rather than handed to a request dead.
+        self._gate.connections_lost()
         if self._connection is not None:
             await self._connection.invalidate()
-        # A lost connection means the database restarted or failed over, which cut every pooled
-        # connection too: the pool starts afresh rather than hand each dead one to a request first.
-        await self._gate.engine.dispose()
 
     async def _driver(self) -> asyncpg.Connection:
         if self._driver_connection is None:
