@@ -252,9 +252,9 @@ class RequestDatabase:
         if self.dialect != "postgresql":
             return list((await self.execute(statement, parameters)).all())
         compiled = compiled_for_asyncpg(statement)
-        driver = await self._driver()
         with self._gate.trace_statement(compiled.sql):
             async with self._dropped_if_lost():
+                driver = await self._driver()
                 return await driver.fetch(compiled.sql, *compiled.arguments(parameters))  # type: ignore[no-any-return]
 
     @asynccontextmanager
@@ -334,8 +334,9 @@ class RequestDatabase:
         statements executed through SQLAlchemy (execute) and straight on the driver (fetch) alike
         run inside this one. The connection is back in autocommit once it commits or rolls back.
         """
-        transaction = (await self._driver()).transaction(isolation="read_committed")
         async with self._dropped_if_lost():
+            # asyncpg refuses to even create a transaction on a connection it knows is closed.
+            transaction = (await self._driver()).transaction(isolation="read_committed")
             await transaction.start()
         self._in_transaction = True
         try:

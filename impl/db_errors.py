@@ -39,8 +39,15 @@ NEON_TRANSIENT_MESSAGES = (
     "failed to acquire permit",
     "rate limit exceeded",
 )
-# asyncpg's own client-side errors that mean the connection is gone, not that a statement is wrong.
-ASYNCPG_CONNECTION_LOST = ("connection is closed", "connection was closed", "underlying connection is closed")
+# asyncpg's own client-side errors that mean the connection is gone, not that a statement is wrong;
+# "another operation is in progress": the connection was cut mid-statement (a restart, a failover)
+# and its protocol state is left behind, so nothing can run on it any more.
+ASYNCPG_CONNECTION_LOST = (
+    "connection is closed",
+    "connection was closed",
+    "underlying connection is closed",
+    "another operation",  # "cannot switch to state 12; another operation (2) is in progress"
+)
 
 
 def is_database_unavailable(exc: BaseException) -> bool:
@@ -59,7 +66,7 @@ def _is_unavailable_here(error: BaseException) -> bool:
         return True
     if isinstance(error, asyncpg.PostgresError):
         return _unavailable_sqlstate(error)
-    if isinstance(error, asyncpg.InterfaceError):
+    if isinstance(error, asyncpg.InterfaceError | asyncpg.InternalClientError):
         return any(phrase in str(error).lower() for phrase in ASYNCPG_CONNECTION_LOST)
     return False
 

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from impl.app import create_app
+from impl.db_errors import is_database_unavailable
 from impl.db_url import parse_database_url
 from tests.pg_cluster import (
     Cluster,
@@ -306,3 +307,22 @@ async def test_creates_on_pooled_connections_the_restart_cut_recover_at_once(tem
             statuses = [(await call(client, "POST", TASKS)).status_code for _ in range(pool_size + 2)]
     assert set(statuses) <= {201, 503}, statuses
     assert statuses[-2:] == [201, 201], f"dead connections kept being handed out: {statuses}"
+
+
+@pytest.mark.parametrize(
+    ("error", "unavailable"),
+    [
+        (asyncpg.InterfaceError("cannot perform operation: connection is closed"), True),
+        (
+            asyncpg.InternalClientError("cannot switch to state 12; another operation (2) is in progress"),
+            True,
+        ),
+        (asyncpg.InternalClientError("unexpected codec state"), False),
+        (asyncpg.InterfaceError("the server expects 2 arguments, 1 was passed"), False),
+    ],
+)
+def test_a_connection_cut_mid_statement_is_unavailable_but_a_misuse_is_a_bug(
+    error: Exception, unavailable: bool
+) -> None:
+    # Seen under `make chaos`: a restart leaves the driver connection in a half-finished protocol state.
+    assert is_database_unavailable(error) is unavailable
