@@ -33,10 +33,6 @@ _HEADER_NAME = HEADER.lower().encode()
 SCOPE_KEY = "request_id"
 
 
-def current_request_id() -> str | None:
-    return REQUEST_ID.get()
-
-
 def id_headers() -> dict[str, str]:
     """The response header that carries the current request's id, for responses sent outside the
     middleware (the 500 handler runs in Starlette's outermost error middleware)."""

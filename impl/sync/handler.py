@@ -10,7 +10,7 @@ from generated import models
 from generated.interface import SyncHandler
 from impl.db import DatabaseDep, RequestDatabase
 from impl.sync.events import ChangeEvents
-from impl.sync.feed import TOMBSTONE, ChangeFeed
+from impl.sync.feed import CHANGE_COLUMNS, TOMBSTONE, ChangeFeed
 from impl.sync.service import SyncService
 from impl.sync.tokens import INITIAL, Position, ResyncRequired
 from impl.tasks.mapping import to_task
@@ -18,13 +18,13 @@ from kit.http import EventStream
 
 
 def _change(row: Any) -> models.TaskChange:
-    kind, seq, task_id, deleted_at = row[:4]
+    kind, seq, task_id, deleted_at = row[:CHANGE_COLUMNS]
     if kind == TOMBSTONE:
         return models.TaskChange(
             kind=models.ChangeKind.tombstone, id=task_id, seq=seq, task=None, deleted_at=deleted_at
         )
     return models.TaskChange(
-        kind=models.ChangeKind.task, id=task_id, seq=seq, task=to_task(row[4:]), deleted_at=None
+        kind=models.ChangeKind.task, id=task_id, seq=seq, task=to_task(row[CHANGE_COLUMNS:]), deleted_at=None
     )
 
 
