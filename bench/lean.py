@@ -398,6 +398,10 @@ class Conflict(Problem):
 
 
 if __name__ == "__main__":
+    import os
+
     from impl.serve import serve
 
+    # It counts nothing to serve, and runs beside the service, whose metrics port it must leave free.
+    os.environ["METRICS_ADDRESS"] = ""
     serve("bench.lean_main:app")

@@ -8,7 +8,7 @@ Seeds `todo_profile` (1,000 users x 100 tasks), serves `python -m impl.serve --w
 `wrk -c10` while py-spy samples it. Reports the worker's CPU per request (from /proc), the share
 of self time by layer and the top self-time functions, as medians over the rounds where a figure
 is per round; written to bench/results/profile.json and profile.md. py-spy is not a dependency of
-the project: it runs through `uvx` (or PY_SPY=/path/to/py-spy) and needs ptrace rights.
+the project: it runs through the pinned uv's `tool run` (or PY_SPY=/path/to/py-spy) and needs ptrace rights.
 """
 
 from __future__ import annotations
@@ -59,13 +59,15 @@ LAYERS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("HTTP server + event loop (incl. C: uvloop, httptools, asyncpg decoding)", (), ("uvicorn/", "asyncio/")),
 )
 OTHER = "other (stdlib and the rest)"
+PINNED_UV = Path(__file__).resolve().parent.parent / "tools" / "uv"
 
 
 def py_spy() -> list[str]:
     configured = os.environ.get("PY_SPY") or shutil.which("py-spy")
     if configured:
         return [configured]
-    return ["uvx", "--from", f"py-spy=={PY_SPY_VERSION}", "py-spy"]
+    # The project's pinned uv (tools/uv), which a fresh machine has, unlike a `uvx` on PATH.
+    return [str(PINNED_UV), "tool", "run", "--from", f"py-spy=={PY_SPY_VERSION}", "py-spy"]
 
 
 def layer_of(frame: str) -> str:

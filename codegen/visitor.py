@@ -40,14 +40,19 @@ def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> tuple[str | None, di
 
 
 def _python_name(param: dict[str, Any]) -> str:
-    """A header's Python name: FastAPI reads `if_match` from `if-match`, matched without case."""
+    """A parameter's Python name: a header's is its name lower-cased, `-` as `_` (`if_match`)."""
     name: str = param["name"]
-    if param["in"] != "header":
-        return name
-    python_name = name.lower().replace("-", "_")
+    python_name = name.lower().replace("-", "_") if param["in"] == "header" else name
     if not python_name.isidentifier():
-        raise ValueError(f"header {name!r} has no Python name that FastAPI maps back to it")
+        raise ValueError(f"parameter {name!r} has no Python name")
     return python_name
+
+
+def _wire_name(param: dict[str, Any]) -> str:
+    """The name a request carries it under, as kit.routing.ParameterReader looks it up and reports it:
+    header names are case-insensitive, so lower-cased."""
+    name: str = param["name"]
+    return name.lower() if param["in"] == "header" else name
 
 
 def _parameter(spec: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
@@ -59,19 +64,29 @@ def _parameter(spec: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
     if "default" in schema:
         default = f"{py_type}({schema['default']!r})" if is_enum else repr(schema["default"])
     elif required:
-        default = "..."
+        default = None
     else:
         default, py_type = "None", f"{py_type} | None"
     constraints = {keyword: repr(schema[key]) for key, keyword in CONSTRAINTS.items() if key in schema}
+    name, wire_name = _python_name(param), _wire_name(param)
     return {
-        "name": _python_name(param),
-        "contract_name": param["name"],
-        "location": param["in"].capitalize(),
+        "name": name,
+        "wire_name": wire_name,
+        "alias": wire_name if wire_name != name else None,
+        "location": param["in"],
         "type": py_type,
         "default": default,
         "constraints": constraints,
         "description": param.get("description", ""),
     }
+
+
+def _locations(parameters: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """The wire names of an operation's parameters by where they are read from."""
+    locations: dict[str, list[str]] = {}
+    for parameter in parameters:
+        locations.setdefault(parameter["location"], []).append(parameter["wire_name"])
+    return locations
 
 
 def _body(spec: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any] | None:
@@ -146,6 +161,8 @@ def _operation_extras(spec: dict[str, Any], path_item: dict[str, Any], method: s
         "handler_class": _class_name(tag),
         "handler_argument": _argument_name(tag),
         "parameters": parameters,
+        "parameters_model": operation["operationId"][0].upper() + operation["operationId"][1:] + "Parameters",
+        "locations": _locations(parameters),
         "body": _body(spec, operation),
         "secured": bool(security),
         **success,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from fastapi import Response
+from starlette.responses import Response
 
 from kit.http import EventStream, NotModified, Rendered
 

@@ -7,11 +7,14 @@ handler of its tag. Routes are in the order a router must try them (literal segm
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from pydantic import TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
 
 from kit.contract import Contract
 from kit.http import (
@@ -21,8 +24,10 @@ from kit.http import (
     method_not_allowed,
     negotiate,
     render,
+    response_headers,
     stream_events,
 )
+from kit.routing import OperationRoute, ParameterReader
 
 from . import models
 from .interface import HealthHandler, SyncHandler, TasksHandler
@@ -43,6 +48,223 @@ PATHS = {
     "getHealth": "/healthz",
     "getReadiness": "/readyz",
 }
+
+
+class ListTasksParameters(BaseModel):
+    """The parameters of listTasks, as the contract declares them (aliases: the names requests use)."""
+
+    status: models.StatusFilter = models.StatusFilter('all')
+
+    sort: models.TaskSort = models.TaskSort('-created_at')
+
+    q: Annotated[
+        str | None, Field(min_length=1, max_length=200, pattern='^[^\\x00]*$')
+    ] = None
+
+    tag: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=50,
+            pattern='^[^\\x00\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b\\u200e\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb\\u200c\\u200d\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]([^\\x00\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b\\u200e\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb]*[^\\x00\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b\\u200e\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb\\u200c\\u200d\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000])?$',
+        ),
+    ] = None
+
+    limit: Annotated[int, Field(ge=1, le=100)] = 50
+
+    cursor: Annotated[
+        str | None, Field(min_length=1, max_length=2048, pattern='^[A-Za-z0-9_-]+$')
+    ] = None
+
+    if_none_match: Annotated[
+        str | None,
+        Field(
+            alias="if-none-match",
+            min_length=1,
+            max_length=1024,
+            pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
+        ),
+    ] = None
+
+
+class CreateTaskParameters(BaseModel):
+    """The parameters of createTask, as the contract declares them (aliases: the names requests use)."""
+
+    idempotency_key: Annotated[
+        str | None,
+        Field(
+            alias="idempotency-key",
+            min_length=1,
+            max_length=255,
+            pattern='^[\\x21-\\x7e]+$',
+        ),
+    ] = None
+
+
+class BulkUpdateTasksParameters(BaseModel):
+    """The parameters of bulkUpdateTasks, as the contract declares them (aliases: the names requests use)."""
+
+    idempotency_key: Annotated[
+        str | None,
+        Field(
+            alias="idempotency-key",
+            min_length=1,
+            max_length=255,
+            pattern='^[\\x21-\\x7e]+$',
+        ),
+    ] = None
+
+
+class ListChangesParameters(BaseModel):
+    """The parameters of listChanges, as the contract declares them (aliases: the names requests use)."""
+
+    since: Annotated[
+        str | None, Field(min_length=1, max_length=512, pattern='^[A-Za-z0-9_-]+$')
+    ] = None
+
+    limit: Annotated[int, Field(ge=1, le=500)] = 100
+
+
+class ClearCompletedTasksParameters(BaseModel):
+    """The parameters of clearCompletedTasks, as the contract declares them (aliases: the names requests use)."""
+
+    idempotency_key: Annotated[
+        str | None,
+        Field(
+            alias="idempotency-key",
+            min_length=1,
+            max_length=255,
+            pattern='^[\\x21-\\x7e]+$',
+        ),
+    ] = None
+
+
+class StreamTaskEventsParameters(BaseModel):
+    """The parameters of streamTaskEvents, as the contract declares them (aliases: the names requests use)."""
+
+    last_event_id: Annotated[
+        str | None, Field(alias="last-event-id", pattern='^[0-9]{1,18}$')
+    ] = None
+
+
+class GetTaskParameters(BaseModel):
+    """The parameters of getTask, as the contract declares them (aliases: the names requests use)."""
+
+    task_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
+
+    if_none_match: Annotated[
+        str | None,
+        Field(
+            alias="if-none-match",
+            min_length=1,
+            max_length=1024,
+            pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
+        ),
+    ] = None
+
+
+class ReplaceTaskParameters(BaseModel):
+    """The parameters of replaceTask, as the contract declares them (aliases: the names requests use)."""
+
+    task_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
+
+    if_match: Annotated[
+        str | None,
+        Field(
+            alias="if-match",
+            min_length=1,
+            max_length=1024,
+            pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
+        ),
+    ] = None
+
+    idempotency_key: Annotated[
+        str | None,
+        Field(
+            alias="idempotency-key",
+            min_length=1,
+            max_length=255,
+            pattern='^[\\x21-\\x7e]+$',
+        ),
+    ] = None
+
+
+class PatchTaskParameters(BaseModel):
+    """The parameters of patchTask, as the contract declares them (aliases: the names requests use)."""
+
+    task_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
+
+    if_match: Annotated[
+        str | None,
+        Field(
+            alias="if-match",
+            min_length=1,
+            max_length=1024,
+            pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
+        ),
+    ] = None
+
+    idempotency_key: Annotated[
+        str | None,
+        Field(
+            alias="idempotency-key",
+            min_length=1,
+            max_length=255,
+            pattern='^[\\x21-\\x7e]+$',
+        ),
+    ] = None
+
+
+class DeleteTaskParameters(BaseModel):
+    """The parameters of deleteTask, as the contract declares them (aliases: the names requests use)."""
+
+    task_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
+
+    if_match: Annotated[
+        str | None,
+        Field(
+            alias="if-match",
+            min_length=1,
+            max_length=1024,
+            pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
+        ),
+    ] = None
+
+    idempotency_key: Annotated[
+        str | None,
+        Field(
+            alias="idempotency-key",
+            min_length=1,
+            max_length=255,
+            pattern='^[\\x21-\\x7e]+$',
+        ),
+    ] = None
+
+
+class CompleteTaskParameters(BaseModel):
+    """The parameters of completeTask, as the contract declares them (aliases: the names requests use)."""
+
+    task_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
+
+    if_match: Annotated[
+        str | None,
+        Field(
+            alias="if-match",
+            min_length=1,
+            max_length=1024,
+            pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
+        ),
+    ] = None
+
+    idempotency_key: Annotated[
+        str | None,
+        Field(
+            alias="idempotency-key",
+            min_length=1,
+            max_length=255,
+            pattern='^[\\x21-\\x7e]+$',
+        ),
+    ] = None
 
 
 _list_tasks_result = TypeAdapter(list[models.Task])
@@ -78,572 +300,459 @@ _get_health_result = TypeAdapter(models.Health)
 _get_readiness_result = TypeAdapter(models.Health)
 
 
-def build_router(
+def build_routes(
     *,
     contract: Contract,
-    tasks: Callable[..., Any],
-    sync: Callable[..., Any],
-    health: Callable[..., Any],
-    current_user: Callable[..., Any],
-) -> APIRouter:
+    tasks: Callable[[Request], AbstractAsyncContextManager[TasksHandler]],
+    sync: Callable[[Request], AbstractAsyncContextManager[SyncHandler]],
+    health: Callable[[Request], AbstractAsyncContextManager[HealthHandler]],
+    current_user: Callable[[Request], Awaitable[str]],
+) -> list[BaseRoute]:
     """Bind every operation to the handler of its tag.
 
-    Each of `tasks`, `sync`, `health` is a dependency yielding that tag's handler;
-    a generator's code after its `yield` runs once the operation returned, before the response
-    is sent (e.g. a commit). `current_user` authenticates a request and returns the user id.
+    Each of `tasks`, `sync`, `health` opens that tag's handler for a request; what its context
+    does on exit runs once the operation returned, before the response is sent (e.g. a commit).
+    `current_user` authenticates a request and returns the user id; it runs first, so an
+    unauthenticated request is a 401 whatever else is wrong with it.
     """
-    router = APIRouter()
+
+    list_tasks_parameters = ParameterReader(
+        ListTasksParameters,
+        query=(
+            "status",
+            "sort",
+            "q",
+            "tag",
+            "limit",
+            "cursor",
+        ),
+        header=("if-none-match",),
+    )
 
     create_task_body = BodyReader(contract, models.TaskCreate)
 
+    create_task_parameters = ParameterReader(
+        CreateTaskParameters,
+        header=("idempotency-key",),
+    )
+
     bulk_update_tasks_body = BodyReader(contract, models.BulkRequest)
+
+    bulk_update_tasks_parameters = ParameterReader(
+        BulkUpdateTasksParameters,
+        header=("idempotency-key",),
+    )
+
+    list_changes_parameters = ParameterReader(
+        ListChangesParameters,
+        query=(
+            "since",
+            "limit",
+        ),
+    )
+
+    clear_completed_tasks_parameters = ParameterReader(
+        ClearCompletedTasksParameters,
+        header=("idempotency-key",),
+    )
+
+    stream_task_events_parameters = ParameterReader(
+        StreamTaskEventsParameters,
+        header=("last-event-id",),
+    )
+
+    get_task_parameters = ParameterReader(
+        GetTaskParameters,
+        path=("task_id",),
+        header=("if-none-match",),
+    )
 
     replace_task_body = BodyReader(contract, models.TaskReplace)
 
+    replace_task_parameters = ParameterReader(
+        ReplaceTaskParameters,
+        path=("task_id",),
+        header=(
+            "if-match",
+            "idempotency-key",
+        ),
+    )
+
     patch_task_body = BodyReader(contract, models.TaskPatch)
+
+    patch_task_parameters = ParameterReader(
+        PatchTaskParameters,
+        path=("task_id",),
+        header=(
+            "if-match",
+            "idempotency-key",
+        ),
+    )
+
+    delete_task_parameters = ParameterReader(
+        DeleteTaskParameters,
+        path=("task_id",),
+        header=(
+            "if-match",
+            "idempotency-key",
+        ),
+    )
 
     complete_task_body = BodyReader(contract, models.CompletionUpdate)
 
-    @router.get(
-        "/api/tasks",
-        operation_id="listTasks",
-        summary="List the caller\u0027s tasks",
-        tags=["tasks"],
-        status_code=200,
+    complete_task_parameters = ParameterReader(
+        CompleteTaskParameters,
+        path=("task_id",),
+        header=(
+            "if-match",
+            "idempotency-key",
+        ),
     )
-    async def list_tasks(
-        request: Request,
-        response: Response,
-        status: models.StatusFilter = Query(
-            models.StatusFilter('all'),
-        ),
-        sort: models.TaskSort = Query(
-            models.TaskSort('-created_at'),
-        ),
-        q: str | None = Query(
-            None,
-            min_length=1,
-            max_length=200,
-            pattern='^[^\\x00]*$',
-        ),
-        tag: str | None = Query(
-            None,
-            min_length=1,
-            max_length=50,
-            pattern='^[^\\x00\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b\\u200e\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb\\u200c\\u200d\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]([^\\x00\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b\\u200e\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb]*[^\\x00\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b\\u200e\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb\\u200c\\u200d\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000])?$',
-        ),
-        limit: int = Query(
-            50,
-            ge=1,
-            le=100,
-        ),
-        cursor: str | None = Query(
-            None,
-            min_length=1,
-            max_length=2048,
-            pattern='^[A-Za-z0-9_-]+$',
-        ),
-        if_none_match: str | None = Header(
-            None,
-            min_length=1,
-            max_length=1024,
-            pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
-        ),
-        user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks, scope="function"),
-    ) -> Response:
+
+    async def list_tasks(request: Request) -> Response:
+        """List the caller's tasks"""
+
+        user_id = await current_user(request)
+
+        parameters = list_tasks_parameters.read(request)
 
         negotiate(request, "application/json")
 
-        result = await handler.list_tasks(
-            user_id=user_id,
-            response=response,
-            status=status,
-            sort=sort,
-            q=q,
-            tag=tag,
-            limit=limit,
-            cursor=cursor,
-            if_none_match=if_none_match,
-        )
+        response = response_headers()
 
-        if isinstance(result, NotModified):
-            return render(304, None, response)
+        async with tasks(request) as handler:
+            result = await handler.list_tasks(
+                user_id=user_id,
+                response=response,
+                status=parameters.status,
+                sort=parameters.sort,
+                q=parameters.q,
+                tag=parameters.tag,
+                limit=parameters.limit,
+                cursor=parameters.cursor,
+                if_none_match=parameters.if_none_match,
+            )
 
-        if isinstance(result, Rendered):
-            return render(200, result.content, response)
+            if isinstance(result, NotModified):
+                return render(304, None, response)
 
-        return render(200, _list_tasks_result.dump_json(result), response)
+            if isinstance(result, Rendered):
+                return render(200, result.content, response)
 
-    @router.post(
-        "/api/tasks",
-        operation_id="createTask",
-        summary="Create a task",
-        tags=["tasks"],
-        status_code=201,
-    )
-    async def create_task(
-        request: Request,
-        response: Response,
-        idempotency_key: str | None = Header(
-            None,
-            min_length=1,
-            max_length=255,
-            pattern='^[\\x21-\\x7e]+$',
-        ),
-        user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks, scope="function"),
-    ) -> Response:
+            return render(200, _list_tasks_result.dump_json(result), response)
+
+    async def create_task(request: Request) -> Response:
+        """Create a task"""
+
+        user_id = await current_user(request)
+
+        parameters = create_task_parameters.read(request)
 
         negotiate(request, "application/json")
 
         body = await create_task_body.required(request)
 
-        result = await handler.create_task(
-            user_id=user_id,
-            response=response,
-            idempotency_key=idempotency_key,
-            body=body,
-        )
+        response = response_headers()
 
-        if isinstance(result, Rendered):
-            return render(201, result.content, response)
+        async with tasks(request) as handler:
+            result = await handler.create_task(
+                user_id=user_id,
+                response=response,
+                idempotency_key=parameters.idempotency_key,
+                body=body,
+            )
 
-        return render(201, _create_task_result.dump_json(result), response)
+            if isinstance(result, Rendered):
+                return render(201, result.content, response)
 
-    # /api/tasks/bulk is also matched by a template: its other methods are 405s, not bad parameters.
-    router.add_api_route(
-        "/api/tasks/bulk",
-        method_not_allowed,
-        methods=["GET", "PUT", "DELETE", "PATCH"],
-        include_in_schema=False,
-    )
+            return render(201, _create_task_result.dump_json(result), response)
 
-    @router.post(
-        "/api/tasks/bulk",
-        operation_id="bulkUpdateTasks",
-        summary="Complete, reopen or delete a set of tasks at once",
-        tags=["tasks"],
-        status_code=200,
-    )
-    async def bulk_update_tasks(
-        request: Request,
-        response: Response,
-        idempotency_key: str | None = Header(
-            None,
-            min_length=1,
-            max_length=255,
-            pattern='^[\\x21-\\x7e]+$',
-        ),
-        user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks, scope="function"),
-    ) -> Response:
+    async def bulk_update_tasks(request: Request) -> Response:
+        """Complete, reopen or delete a set of tasks at once"""
+
+        user_id = await current_user(request)
+
+        parameters = bulk_update_tasks_parameters.read(request)
 
         negotiate(request, "application/json")
 
         body = await bulk_update_tasks_body.required(request)
 
-        result = await handler.bulk_update_tasks(
-            user_id=user_id,
-            response=response,
-            idempotency_key=idempotency_key,
-            body=body,
-        )
+        response = response_headers()
 
-        if isinstance(result, Rendered):
-            return render(200, result.content, response)
+        async with tasks(request) as handler:
+            result = await handler.bulk_update_tasks(
+                user_id=user_id,
+                response=response,
+                idempotency_key=parameters.idempotency_key,
+                body=body,
+            )
 
-        return render(200, _bulk_update_tasks_result.dump_json(result), response)
+            if isinstance(result, Rendered):
+                return render(200, result.content, response)
 
-    # /api/tasks/changes is also matched by a template: its other methods are 405s, not bad parameters.
-    router.add_api_route(
-        "/api/tasks/changes",
-        method_not_allowed,
-        methods=["PUT", "POST", "DELETE", "PATCH"],
-        include_in_schema=False,
-    )
+            return render(200, _bulk_update_tasks_result.dump_json(result), response)
 
-    @router.get(
-        "/api/tasks/changes",
-        operation_id="listChanges",
-        summary="What changed since a sync token",
-        tags=["sync"],
-        status_code=200,
-    )
-    async def list_changes(
-        request: Request,
-        since: str | None = Query(
-            None,
-            min_length=1,
-            max_length=512,
-            pattern='^[A-Za-z0-9_-]+$',
-        ),
-        limit: int = Query(
-            100,
-            ge=1,
-            le=500,
-        ),
-        user_id: str = Depends(current_user),
-        handler: SyncHandler = Depends(sync, scope="function"),
-    ) -> Response:
+    async def list_changes(request: Request) -> Response:
+        """What changed since a sync token"""
+
+        user_id = await current_user(request)
+
+        parameters = list_changes_parameters.read(request)
 
         negotiate(request, "application/json")
 
-        result = await handler.list_changes(
-            user_id=user_id,
-            since=since,
-            limit=limit,
-        )
+        async with sync(request) as handler:
+            result = await handler.list_changes(
+                user_id=user_id,
+                since=parameters.since,
+                limit=parameters.limit,
+            )
 
-        if isinstance(result, Rendered):
-            return render(200, result.content)
+            if isinstance(result, Rendered):
+                return render(200, result.content)
 
-        return render(200, _list_changes_result.dump_json(result))
+            return render(200, _list_changes_result.dump_json(result))
 
-    # /api/tasks/completed is also matched by a template: its other methods are 405s, not bad parameters.
-    router.add_api_route(
-        "/api/tasks/completed",
-        method_not_allowed,
-        methods=["GET", "PUT", "POST", "PATCH"],
-        include_in_schema=False,
-    )
+    async def clear_completed_tasks(request: Request) -> Response:
+        """Delete all of the caller's completed tasks"""
 
-    @router.delete(
-        "/api/tasks/completed",
-        operation_id="clearCompletedTasks",
-        summary="Delete all of the caller\u0027s completed tasks",
-        tags=["tasks"],
-        status_code=200,
-    )
-    async def clear_completed_tasks(
-        request: Request,
-        response: Response,
-        idempotency_key: str | None = Header(
-            None,
-            min_length=1,
-            max_length=255,
-            pattern='^[\\x21-\\x7e]+$',
-        ),
-        user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks, scope="function"),
-    ) -> Response:
+        user_id = await current_user(request)
+
+        parameters = clear_completed_tasks_parameters.read(request)
 
         negotiate(request, "application/json")
 
-        result = await handler.clear_completed_tasks(
-            user_id=user_id,
-            response=response,
-            idempotency_key=idempotency_key,
-        )
+        response = response_headers()
 
-        if isinstance(result, Rendered):
-            return render(200, result.content, response)
+        async with tasks(request) as handler:
+            result = await handler.clear_completed_tasks(
+                user_id=user_id,
+                response=response,
+                idempotency_key=parameters.idempotency_key,
+            )
 
-        return render(200, _clear_completed_tasks_result.dump_json(result), response)
+            if isinstance(result, Rendered):
+                return render(200, result.content, response)
 
-    # /api/tasks/events is also matched by a template: its other methods are 405s, not bad parameters.
-    router.add_api_route(
-        "/api/tasks/events",
-        method_not_allowed,
-        methods=["PUT", "POST", "DELETE", "PATCH"],
-        include_in_schema=False,
-    )
+            return render(
+                200, _clear_completed_tasks_result.dump_json(result), response
+            )
 
-    @router.get(
-        "/api/tasks/events",
-        operation_id="streamTaskEvents",
-        summary="Server-sent events announcing the caller\u0027s changes",
-        tags=["sync"],
-        status_code=200,
-    )
-    async def stream_task_events(
-        request: Request,
-        last_event_id: str | None = Header(
-            None,
-            pattern='^[0-9]{1,18}$',
-        ),
-        user_id: str = Depends(current_user),
-        handler: SyncHandler = Depends(sync, scope="function"),
-    ) -> Response:
+    async def stream_task_events(request: Request) -> Response:
+        """Server-sent events announcing the caller's changes"""
+
+        user_id = await current_user(request)
+
+        parameters = stream_task_events_parameters.read(request)
 
         negotiate(request, "text/event-stream")
 
-        result = await handler.stream_task_events(
-            user_id=user_id,
-            last_event_id=last_event_id,
-        )
+        async with sync(request) as handler:
+            result = await handler.stream_task_events(
+                user_id=user_id,
+                last_event_id=parameters.last_event_id,
+            )
 
-        return stream_events(result)
+            return stream_events(result)
 
-    @router.get(
-        "/api/tasks/{task_id}",
-        operation_id="getTask",
-        summary="Get one task",
-        tags=["tasks"],
-        status_code=200,
-    )
-    async def get_task(
-        request: Request,
-        response: Response,
-        task_id: int = Path(
-            ...,
-            ge=1,
-            le=9223372036854775807,
-        ),
-        if_none_match: str | None = Header(
-            None,
-            min_length=1,
-            max_length=1024,
-            pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
-        ),
-        user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks, scope="function"),
-    ) -> Response:
+    async def get_task(request: Request) -> Response:
+        """Get one task"""
+
+        user_id = await current_user(request)
+
+        parameters = get_task_parameters.read(request)
 
         negotiate(request, "application/json")
 
-        result = await handler.get_task(
-            user_id=user_id,
-            response=response,
-            task_id=task_id,
-            if_none_match=if_none_match,
-        )
+        response = response_headers()
 
-        if isinstance(result, NotModified):
-            return render(304, None, response)
+        async with tasks(request) as handler:
+            result = await handler.get_task(
+                user_id=user_id,
+                response=response,
+                task_id=parameters.task_id,
+                if_none_match=parameters.if_none_match,
+            )
 
-        if isinstance(result, Rendered):
-            return render(200, result.content, response)
+            if isinstance(result, NotModified):
+                return render(304, None, response)
 
-        return render(200, _get_task_result.dump_json(result), response)
+            if isinstance(result, Rendered):
+                return render(200, result.content, response)
 
-    @router.put(
-        "/api/tasks/{task_id}",
-        operation_id="replaceTask",
-        summary="Replace a task\u0027s editable fields",
-        tags=["tasks"],
-        status_code=200,
-    )
-    async def replace_task(
-        request: Request,
-        response: Response,
-        task_id: int = Path(
-            ...,
-            ge=1,
-            le=9223372036854775807,
-        ),
-        if_match: str | None = Header(
-            None,
-            min_length=1,
-            max_length=1024,
-            pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
-        ),
-        idempotency_key: str | None = Header(
-            None,
-            min_length=1,
-            max_length=255,
-            pattern='^[\\x21-\\x7e]+$',
-        ),
-        user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks, scope="function"),
-    ) -> Response:
+            return render(200, _get_task_result.dump_json(result), response)
+
+    async def replace_task(request: Request) -> Response:
+        """Replace a task's editable fields"""
+
+        user_id = await current_user(request)
+
+        parameters = replace_task_parameters.read(request)
 
         negotiate(request, "application/json")
 
         body = await replace_task_body.required(request)
 
-        result = await handler.replace_task(
-            user_id=user_id,
-            response=response,
-            task_id=task_id,
-            if_match=if_match,
-            idempotency_key=idempotency_key,
-            body=body,
-        )
+        response = response_headers()
 
-        if isinstance(result, Rendered):
-            return render(200, result.content, response)
+        async with tasks(request) as handler:
+            result = await handler.replace_task(
+                user_id=user_id,
+                response=response,
+                task_id=parameters.task_id,
+                if_match=parameters.if_match,
+                idempotency_key=parameters.idempotency_key,
+                body=body,
+            )
 
-        return render(200, _replace_task_result.dump_json(result), response)
+            if isinstance(result, Rendered):
+                return render(200, result.content, response)
 
-    @router.delete(
-        "/api/tasks/{task_id}",
-        operation_id="deleteTask",
-        summary="Delete a task",
-        tags=["tasks"],
-        status_code=204,
-    )
-    async def delete_task(
-        response: Response,
-        task_id: int = Path(
-            ...,
-            ge=1,
-            le=9223372036854775807,
-        ),
-        if_match: str | None = Header(
-            None,
-            min_length=1,
-            max_length=1024,
-            pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
-        ),
-        idempotency_key: str | None = Header(
-            None,
-            min_length=1,
-            max_length=255,
-            pattern='^[\\x21-\\x7e]+$',
-        ),
-        user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks, scope="function"),
-    ) -> Response:
+            return render(200, _replace_task_result.dump_json(result), response)
 
-        await handler.delete_task(
-            user_id=user_id,
-            response=response,
-            task_id=task_id,
-            if_match=if_match,
-            idempotency_key=idempotency_key,
-        )
+    async def patch_task(request: Request) -> Response:
+        """Partially update a task (JSON merge patch)"""
 
-        return render(204, None, response)
+        user_id = await current_user(request)
 
-    @router.patch(
-        "/api/tasks/{task_id}",
-        operation_id="patchTask",
-        summary="Partially update a task (JSON merge patch)",
-        tags=["tasks"],
-        status_code=200,
-    )
-    async def patch_task(
-        request: Request,
-        response: Response,
-        task_id: int = Path(
-            ...,
-            ge=1,
-            le=9223372036854775807,
-        ),
-        if_match: str | None = Header(
-            None,
-            min_length=1,
-            max_length=1024,
-            pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
-        ),
-        idempotency_key: str | None = Header(
-            None,
-            min_length=1,
-            max_length=255,
-            pattern='^[\\x21-\\x7e]+$',
-        ),
-        user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks, scope="function"),
-    ) -> Response:
+        parameters = patch_task_parameters.read(request)
 
         negotiate(request, "application/json")
 
         body = await patch_task_body.required(request)
 
-        result = await handler.patch_task(
-            user_id=user_id,
-            response=response,
-            task_id=task_id,
-            if_match=if_match,
-            idempotency_key=idempotency_key,
-            body=body,
-        )
+        response = response_headers()
 
-        if isinstance(result, Rendered):
-            return render(200, result.content, response)
+        async with tasks(request) as handler:
+            result = await handler.patch_task(
+                user_id=user_id,
+                response=response,
+                task_id=parameters.task_id,
+                if_match=parameters.if_match,
+                idempotency_key=parameters.idempotency_key,
+                body=body,
+            )
 
-        return render(200, _patch_task_result.dump_json(result), response)
+            if isinstance(result, Rendered):
+                return render(200, result.content, response)
 
-    @router.patch(
-        "/api/tasks/{task_id}/complete",
-        operation_id="completeTask",
-        summary="Toggle or set a task\u0027s completion",
-        tags=["tasks"],
-        status_code=200,
-    )
-    async def complete_task(
-        request: Request,
-        response: Response,
-        task_id: int = Path(
-            ...,
-            ge=1,
-            le=9223372036854775807,
-        ),
-        if_match: str | None = Header(
-            None,
-            min_length=1,
-            max_length=1024,
-            pattern='^[\\t ]*(\\*|(W/)?"[\\x21\\x23-\\x7e]*"([\\t ]*,[\\t ]*(W/)?"[\\x21\\x23-\\x7e]*")*)[\\t ]*$',
-        ),
-        idempotency_key: str | None = Header(
-            None,
-            min_length=1,
-            max_length=255,
-            pattern='^[\\x21-\\x7e]+$',
-        ),
-        user_id: str = Depends(current_user),
-        handler: TasksHandler = Depends(tasks, scope="function"),
-    ) -> Response:
+            return render(200, _patch_task_result.dump_json(result), response)
+
+    async def delete_task(request: Request) -> Response:
+        """Delete a task"""
+
+        user_id = await current_user(request)
+
+        parameters = delete_task_parameters.read(request)
+
+        response = response_headers()
+
+        async with tasks(request) as handler:
+            await handler.delete_task(
+                user_id=user_id,
+                response=response,
+                task_id=parameters.task_id,
+                if_match=parameters.if_match,
+                idempotency_key=parameters.idempotency_key,
+            )
+
+            return render(204, None, response)
+
+    async def complete_task(request: Request) -> Response:
+        """Toggle or set a task's completion"""
+
+        user_id = await current_user(request)
+
+        parameters = complete_task_parameters.read(request)
 
         negotiate(request, "application/json")
 
         body = await complete_task_body.optional(request)
 
-        result = await handler.complete_task(
-            user_id=user_id,
-            response=response,
-            task_id=task_id,
-            if_match=if_match,
-            idempotency_key=idempotency_key,
-            body=body,
-        )
+        response = response_headers()
 
-        if isinstance(result, Rendered):
-            return render(200, result.content, response)
+        async with tasks(request) as handler:
+            result = await handler.complete_task(
+                user_id=user_id,
+                response=response,
+                task_id=parameters.task_id,
+                if_match=parameters.if_match,
+                idempotency_key=parameters.idempotency_key,
+                body=body,
+            )
 
-        return render(200, _complete_task_result.dump_json(result), response)
+            if isinstance(result, Rendered):
+                return render(200, result.content, response)
 
-    @router.get(
-        "/healthz",
-        operation_id="getHealth",
-        summary="Liveness probe",
-        tags=["health"],
-        status_code=200,
-    )
-    async def get_health(
-        request: Request,
-        handler: HealthHandler = Depends(health, scope="function"),
-    ) -> Response:
+            return render(200, _complete_task_result.dump_json(result), response)
+
+    async def get_health(request: Request) -> Response:
+        """Liveness probe"""
 
         negotiate(request, "application/json")
 
-        result = await handler.get_health()
+        async with health(request) as handler:
+            result = await handler.get_health()
 
-        if isinstance(result, Rendered):
-            return render(200, result.content)
+            if isinstance(result, Rendered):
+                return render(200, result.content)
 
-        return render(200, _get_health_result.dump_json(result))
+            return render(200, _get_health_result.dump_json(result))
 
-    @router.get(
-        "/readyz",
-        operation_id="getReadiness",
-        summary="Readiness probe (database reachable)",
-        tags=["health"],
-        status_code=200,
-    )
-    async def get_readiness(
-        request: Request,
-        handler: HealthHandler = Depends(health, scope="function"),
-    ) -> Response:
+    async def get_readiness(request: Request) -> Response:
+        """Readiness probe (database reachable)"""
 
         negotiate(request, "application/json")
 
-        result = await handler.get_readiness()
+        async with health(request) as handler:
+            result = await handler.get_readiness()
 
-        if isinstance(result, Rendered):
-            return render(200, result.content)
+            if isinstance(result, Rendered):
+                return render(200, result.content)
 
-        return render(200, _get_readiness_result.dump_json(result))
+            return render(200, _get_readiness_result.dump_json(result))
 
-    return router
+    return [
+        OperationRoute("/api/tasks", list_tasks, methods=["GET"]),
+        OperationRoute("/api/tasks", create_task, methods=["POST"]),
+        # /api/tasks/bulk is also matched by a template: its other methods are 405s, not bad parameters.
+        OperationRoute(
+            "/api/tasks/bulk",
+            method_not_allowed,
+            methods=["GET", "PUT", "DELETE", "PATCH"],
+        ),
+        OperationRoute("/api/tasks/bulk", bulk_update_tasks, methods=["POST"]),
+        # /api/tasks/changes is also matched by a template: its other methods are 405s, not bad parameters.
+        OperationRoute(
+            "/api/tasks/changes",
+            method_not_allowed,
+            methods=["PUT", "POST", "DELETE", "PATCH"],
+        ),
+        OperationRoute("/api/tasks/changes", list_changes, methods=["GET"]),
+        # /api/tasks/completed is also matched by a template: its other methods are 405s, not bad parameters.
+        OperationRoute(
+            "/api/tasks/completed",
+            method_not_allowed,
+            methods=["GET", "PUT", "POST", "PATCH"],
+        ),
+        OperationRoute(
+            "/api/tasks/completed", clear_completed_tasks, methods=["DELETE"]
+        ),
+        # /api/tasks/events is also matched by a template: its other methods are 405s, not bad parameters.
+        OperationRoute(
+            "/api/tasks/events",
+            method_not_allowed,
+            methods=["PUT", "POST", "DELETE", "PATCH"],
+        ),
+        OperationRoute("/api/tasks/events", stream_task_events, methods=["GET"]),
+        OperationRoute("/api/tasks/{task_id}", get_task, methods=["GET"]),
+        OperationRoute("/api/tasks/{task_id}", replace_task, methods=["PUT"]),
+        OperationRoute("/api/tasks/{task_id}", delete_task, methods=["DELETE"]),
+        OperationRoute("/api/tasks/{task_id}", patch_task, methods=["PATCH"]),
+        OperationRoute(
+            "/api/tasks/{task_id}/complete", complete_task, methods=["PATCH"]
+        ),
+        OperationRoute("/healthz", get_health, methods=["GET"]),
+        OperationRoute("/readyz", get_readiness, methods=["GET"]),
+    ]

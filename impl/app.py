@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
-from generated.routes import build_router
+from generated.routes import build_routes
 from impl.auth import TokenVerifier, current_user
 from impl.auth.jwks import Clock
 from impl.auth.verified_tokens import VerifiedTokens
@@ -89,8 +89,8 @@ def create_app(
     app.state.tokens = VerifiedTokens(
         verifier, settings.jwt_leeway_seconds, max_age_seconds=settings.jwks_cache_ttl_seconds, clock=clock
     )
-    app.include_router(
-        build_router(
+    app.router.routes.extend(
+        build_routes(
             contract=CONTRACT,
             tasks=task_handler,
             sync=sync_handler,

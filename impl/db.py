@@ -14,17 +14,17 @@ import math
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
-from typing import Annotated, Any, Protocol
+from typing import Any, Protocol
 
 import asyncpg
 import orjson
-from fastapi import Depends, Request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Result
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql import Executable
+from starlette.requests import Request
 
 from impl.compiled import compiled_for_asyncpg
 from impl.db_errors import is_database_unavailable
@@ -391,12 +391,3 @@ async def request_database(request: Request) -> AsyncIterator[RequestDatabase]:
         await database.commit()
     finally:
         await database.close()
-
-
-async def get_database(request: Request) -> AsyncIterator[RequestDatabase]:
-    async with request_database(request) as database:
-        yield database
-
-
-# scope="function": the commit runs before the response is sent, so an acknowledged write is durable.
-DatabaseDep = Annotated[RequestDatabase, Depends(get_database, scope="function")]

@@ -1,7 +1,7 @@
 """The service's problems (kit.problems.Problem subclasses) and the handlers that render every error.
 
-Every refusal, whether raised here, by the kit (400, 406, 415) or by FastAPI and Starlette (404, 405,
-parameter errors), leaves as application/problem+json; anything unexpected is a bare 500.
+Every refusal, whether raised here, by the kit (400, 406, 415) or by Starlette (404, 405), leaves as
+application/problem+json; anything unexpected is a bare 500.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from typing import Any
 
 import asyncpg
 from fastapi import FastAPI, Request, Response
-from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
@@ -82,11 +81,6 @@ SERVED_DOCUMENTS = {"/openapi.json": ["GET"], "/docs": ["GET"]}
 ALLOW_TABLE = AllowTable({**CONTRACT.path_methods, **SERVED_DOCUMENTS})
 
 
-def _parameter_errors(exc: RequestValidationError) -> list[FieldError]:
-    # FastAPI reports parameters as ("query", "limit"); bodies never reach it (kit.http reads them).
-    return [FieldError("/".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]
-
-
 # What a database fault can surface as; OSError includes TimeoutError and refused connections.
 DATABASE_ERRORS = (
     DBAPIError,
@@ -108,11 +102,6 @@ def install_error_handlers(app: FastAPI, retry_after_seconds: int) -> None:
             exc.headers = {**exc.headers, **unavailable_headers}
             UNAVAILABLE_RESPONSES.labels(exc.cause if isinstance(exc, ServiceUnavailable) else "other").inc()
         return exc.response()
-
-    async def on_invalid_parameters(_: Request, exc: Exception) -> Response:
-        assert isinstance(exc, RequestValidationError)
-        errors = _parameter_errors(exc)
-        return problem_response(400, "The request parameters do not match the contract.", errors=errors)
 
     async def on_http_exception(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -138,7 +127,6 @@ def install_error_handlers(app: FastAPI, retry_after_seconds: int) -> None:
         return response
 
     app.add_exception_handler(Problem, on_problem)
-    app.add_exception_handler(RequestValidationError, on_invalid_parameters)
     app.add_exception_handler(HTTPException, on_http_exception)
     # Every error a database can raise goes through one classification (impl/db_errors.py).
     classify = on_dbapi_error(on_database_unavailable, on_unexpected)

@@ -3,11 +3,14 @@ this instance should get traffic: not while it shuts down, and only with a writa
 
 from __future__ import annotations
 
-from fastapi import Request
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.requests import Request
 
 from generated import models
 from generated.interface import HealthHandler
-from impl.db import DatabaseDep, RequestDatabase
+from impl.db import RequestDatabase, request_database
 from impl.errors import ServiceUnavailable
 from impl.shutdown import ShutdownDrain
 
@@ -31,5 +34,7 @@ class HealthProbes:
         return OK
 
 
-async def health_probes(request: Request, database: DatabaseDep) -> HealthHandler:
-    return HealthProbes(database, request.app.state.drain)
+@asynccontextmanager
+async def health_probes(request: Request) -> AsyncIterator[HealthHandler]:
+    async with request_database(request) as database:
+        yield HealthProbes(database, request.app.state.drain)

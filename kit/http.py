@@ -115,6 +115,13 @@ class Rendered:
     content: bytes
 
 
+def response_headers() -> Response:
+    """The `Response` a handler sets its headers on; `render` copies them onto the answer."""
+    response = Response()
+    del response.headers["content-length"]
+    return response
+
+
 def render(status_code: int, content: bytes | None, headers: Response | None = None) -> Response:
     """A response with `content` as JSON, keeping the headers a handler set on `headers`."""
     media_type = JSON_MEDIA_TYPE if content is not None else None
@@ -163,6 +170,6 @@ def stream_events(stream: EventStream) -> Response:
     return EventStreamResponse(stream)
 
 
-async def method_not_allowed() -> None:
+async def method_not_allowed(_: Request) -> Response:
     """The route of a method a path does not document; the service's 405 handler adds `Allow`."""
     raise HTTPException(405)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Request
+from starlette.requests import Request
 
 from generated import models
 from generated.interface import SyncHandler
-from impl.db import DatabaseDep, RequestDatabase
+from impl.db import RequestDatabase, request_database
 from impl.sync.events import ChangeEvents
 from impl.sync.feed import CHANGE_COLUMNS, TOMBSTONE, ChangeFeed
 from impl.sync.service import SyncService
@@ -70,5 +72,7 @@ class ChangesHandler:
         )
 
 
-async def sync_handler(request: Request, database: DatabaseDep) -> SyncHandler:
-    return ChangesHandler(database, request.app.state.sync)
+@asynccontextmanager
+async def sync_handler(request: Request) -> AsyncIterator[SyncHandler]:
+    async with request_database(request) as database:
+        yield ChangesHandler(database, request.app.state.sync)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import TypeVar
 from urllib.parse import urlencode
 
-from fastapi import Request, Response
 from pydantic import BaseModel, TypeAdapter
+from starlette.requests import Request
+from starlette.responses import Response
 
 from generated import models
 from generated.interface import TasksHandler
@@ -344,11 +346,9 @@ def _bulk_outcome(
     )
 
 
-# Async on purpose: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request
-# that also caps concurrency at the pool's 40 threads. One generator dependency (not one on top of
-# get_database): each dependency costs FastAPI's solving on every request. The generated routes use
-# it with scope="function", so the commit runs before the response is sent (an acknowledged write is
-# durable).
+# The generated routes leave this block before the response is sent, so the commit runs first: an
+# acknowledged write is durable.
+@asynccontextmanager
 async def task_handler(request: Request) -> AsyncIterator[TasksHandler]:
     async with request_database(request) as database:
         yield TaskHandler(database, request.app.state.cursors, request.app.state.settings)
