@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from impl.app import create_app
 from impl.auth.verified_tokens import VerifiedTokens
-from impl.ratelimit import client_address
+from impl.ratelimit import RateLimiter, SweptMemoryStorage, client_address
 from impl.settings import Settings
 from tests.live_server import app_env, app_server, free_port, migrate_as_deployed
 from tests.support import TEST_SECRET, auth, migrate, settings_for, unavailable
@@ -296,3 +296,25 @@ def test_two_servers_sharing_redis_share_one_quota(shared_redis_servers: list[st
     for response in last:
         assert_too_many(response, "user")
         assert policies(response) == {"user": (7, HOUR)}
+
+
+async def test_the_in_process_counters_are_swept_at_most_once_a_second_not_after_every_count() -> None:
+    limiter = RateLimiter.from_settings(settings_for("sqlite://", rate_limit_storage_url="memory://"))
+    storage = limiter._storage
+    assert isinstance(storage, SweptMemoryStorage)
+    for user in range(100):
+        await storage.incr(f"user-{user}", 60)
+    first_sweep = storage.timer
+    assert first_sweep is not None, "the stock scheduler no longer calls the override"
+    await first_sweep
+
+    for user in range(100):
+        await storage.incr(f"user-{user}", 60)
+    assert storage.timer is first_sweep
+
+    storage.expirations["user-0"] = 0.0  # expired long ago
+    storage.next_sweep_at = 0.0  # a second has passed
+    await storage.incr("user-1", 60)
+    assert storage.timer is not first_sweep and storage.timer is not None
+    await storage.timer
+    assert "user-0" not in storage.storage and "user-1" in storage.storage
