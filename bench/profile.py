@@ -59,6 +59,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("HTTP server + event loop (incl. C: uvloop, httptools, asyncpg decoding)", (), ("uvicorn/", "asyncio/")),
 )
 OTHER = "other (stdlib and the rest)"
+IDLE_WAIT = ".select (selectors.py)"
 PINNED_UV = Path(__file__).resolve().parent.parent / "tools" / "uv"
 
 
@@ -79,12 +80,18 @@ def layer_of(frame: str) -> str:
 
 
 def self_time(raw: str) -> Counter[str]:
-    """Samples by innermost frame, from py-spy's collapsed stacks ("frame;frame;leaf count" lines)."""
+    """Samples by innermost frame, from py-spy's collapsed stacks ("frame;frame;leaf count" lines).
+
+    A thread waiting in a Python selector (the metrics endpoint's server thread between scrapes) is
+    idle, though py-spy samples it as active: its samples are left out, as they cost no CPU. The
+    event loop's own waiting happens in uvloop's C code and never appears as such a frame.
+    """
     leaves: Counter[str] = Counter()
     for line in raw.splitlines():
         stack, _, count = line.rpartition(" ")
-        if stack and count.isdigit():
-            leaves[stack.rsplit(";", 1)[-1]] += int(count)
+        leaf = stack.rsplit(";", 1)[-1]
+        if stack and count.isdigit() and not leaf.endswith(IDLE_WAIT):
+            leaves[leaf] += int(count)
     return leaves
 
 

@@ -315,6 +315,8 @@ async def test_the_in_process_counters_are_swept_at_most_once_a_second_not_after
     storage.expirations["user-0"] = 0.0  # expired long ago
     storage.next_sweep_at = 0.0  # a second has passed
     await storage.incr("user-1", 60)
-    assert storage.timer is not first_sweep and storage.timer is not None
+    assert storage.timer is not first_sweep
+    assert storage.timer is not None
     await storage.timer
-    assert "user-0" not in storage.storage and "user-1" in storage.storage
+    assert "user-0" not in storage.storage
+    assert "user-1" in storage.storage
