@@ -32,11 +32,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Request
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, Storage
 from limits.errors import StorageError
 from limits.storage import storage_from_string
+from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from impl.errors import ServiceUnavailable, Unauthorized
