@@ -39,6 +39,17 @@ async def test_wrong_method_is_405_with_every_allowed_method(
     assert response.json()["status"] == 405
 
 
+@pytest.mark.parametrize(("path", "allow"), [(TASKS, "GET, POST"), ("/healthz", "GET")])
+async def test_head_is_405_because_the_contract_documents_none(
+    anonymous: httpx.AsyncClient, path: str, allow: str
+) -> None:
+    response = await anonymous.head(path)
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == allow
+    assert response.headers["content-type"] == "application/problem+json"
+
+
 def _silent_listener() -> socket.socket:
     """A TCP port that accepts connections and never answers, like a database behind a dead link."""
     listener = socket.socket()
