@@ -163,3 +163,23 @@ async def test_invalid_list_parameters_are_400(
     user_a: httpx.AsyncClient, params: dict[str, str], pointer: str
 ) -> None:
     await assert_rejected(await user_a.get(TASKS, params=params), pointer)
+
+
+async def test_every_bad_parameter_of_a_request_is_named_in_one_400(user_a: httpx.AsyncClient) -> None:
+    response = await user_a.get(
+        TASKS, params={"limit": "0", "status": "done"}, headers={"If-None-Match": "unquoted"}
+    )
+
+    assert response.status_code == 400
+    pointers = {error["pointer"] for error in response.json()["errors"]}
+    assert pointers == {"query/limit", "query/status", "header/if-none-match"}
+
+
+async def test_a_repeated_query_parameter_counts_with_its_last_value(user_a: httpx.AsyncClient) -> None:
+    for title in ("first", "second"):
+        await create(user_a, title=title)
+
+    response = await user_a.get(TASKS, params=[("limit", "100"), ("limit", "1")])
+
+    assert response.status_code == 200
+    assert len(response.json()) == 1
