@@ -14,7 +14,6 @@ the project: it runs through the pinned uv's `tool run` (or PY_SPY=/path/to/py-s
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -29,7 +28,7 @@ from sqlalchemy.engine import make_url
 
 from bench import load
 from bench.load import Load
-from bench.runner import PROFILES, Bench, write_tokens
+from bench.runner import PROFILES, Bench, save_results, write_tokens
 from bench.seed import STABLE_TASKS, seed
 from bench.server import RunningServer, running_server
 from tests.support import ROOT
@@ -203,11 +202,7 @@ def main() -> None:
     load.require_wrk()
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as scratch:
         results = profile(args, Bench(PROFILES["quick"], args.admin_url, Path(scratch), workers=1))
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "profile.json").write_text(json.dumps(results, indent=2) + "\n")
-    table = markdown(results)
-    (args.out / "profile.md").write_text(table)
-    print("\n" + table)
+    save_results(args.out, "profile", results, markdown(results))
 
 
 def profile(args: argparse.Namespace, bench: Bench) -> dict[str, Any]:

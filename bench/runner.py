@@ -286,13 +286,17 @@ def main() -> None:
             )
         results = Bench(PROFILES[args.profile], args.admin_url, Path(scratch), pooler, args.workers).run()
     results["profile"]["name"] = args.profile + (" through PgBouncer" if args.pgbouncer else "")
-    args.out.mkdir(parents=True, exist_ok=True)
     name = "latest-pgbouncer" if args.pgbouncer else "latest"
     if args.workers is not None:
         name += f"-{args.workers}-worker"
-    (args.out / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
-    table = markdown(results)
-    (args.out / f"{name}.md").write_text(table)
+    save_results(args.out, name, results, markdown(results))
+
+
+def save_results(out: Path, name: str, results: dict[str, Any], table: str) -> None:
+    """`name`.json and `name`.md in `out` (git-ignored), and the table printed."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out / f"{name}.md").write_text(table)
     print("\n" + table)
 
 

@@ -41,7 +41,7 @@ from sqlalchemy.engine import make_url
 
 from bench import load
 from bench.load import Load
-from bench.runner import machine, write_tokens
+from bench.runner import machine, save_results, write_tokens
 from bench.seed import STABLE_TASKS, seed
 from bench.server import MemorySampler, RunningServer, running_server
 from tests.live_server import UNTRIPPABLE_RATE_LIMITS_ENV
@@ -534,14 +534,10 @@ def main() -> None:
             results = bench.run()
         finally:
             asyncio.run(drop_database(bench.database_url))
-    args.out.mkdir(parents=True, exist_ok=True)
     name = f"streams-{args.workers}-worker"
     if args.heartbeat_seconds is not None:
         name += f"-heartbeat-{args.heartbeat_seconds:g}s"
-    (args.out / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
-    table = markdown(results)
-    (args.out / f"{name}.md").write_text(table)
-    print("\n" + table)
+    save_results(args.out, name, results, markdown(results))
 
 
 if __name__ == "__main__":
