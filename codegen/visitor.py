@@ -77,7 +77,6 @@ def _parameter(spec: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
         "type": py_type,
         "default": default,
         "constraints": constraints,
-        "description": param.get("description", ""),
     }
 
 
@@ -127,7 +126,7 @@ def _success(spec: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _answers(operation: dict[str, Any], parameters: list[dict[str, Any]], returns: str) -> dict[str, Any]:
+def _answers(operation: dict[str, Any], returns: str) -> dict[str, Any]:
     """What a handler may answer besides its success model.
 
     An operation that documents 304 may answer `NotModified` (no body). One that has a body may
@@ -166,7 +165,7 @@ def _operation_extras(spec: dict[str, Any], path_item: dict[str, Any], method: s
         "body": _body(spec, operation),
         "secured": bool(security),
         **success,
-        **_answers(operation, parameters, success["returns"]),
+        **_answers(operation, success["returns"]),
         "summary": operation.get("summary", ""),
     }
 
