@@ -19,16 +19,30 @@ def _ratio(part: float, whole: float) -> str:
     return f"{100 * part / whole:.0f} %" if whole else "–"
 
 
+def _joined(values: Any) -> str:
+    return " and ".join(str(value) for value in values) or "no"
+
+
 def _verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
 def _lean_share(results: dict[str, Any], op: str, connections: str) -> float | None:
-    """The service's req/s over the lean bound's for the same load, if the bound serves `op`."""
-    bound = results["lean"]["runs"].get(op, {}).get(connections)
-    if bound is None or not bound["rps"]:
-        return None
-    return float(results["closed_loop"][op][connections]["rps"] / bound["rps"])
+    """The median over the rounds of the service's req/s over the lean bound's for the same load,
+    if the bound serves `op`."""
+    share = results["lean"]["shares"].get(op, {}).get(connections)
+    return None if share is None else float(share["median"])
+
+
+def _share_text(results: dict[str, Any], op: str, connections: str) -> str:
+    """`62 %`, or with several rounds `62 % (58-66 %)`: the median, then the rounds' range."""
+    share = results["lean"]["shares"].get(op, {}).get(connections)
+    if share is None:
+        return "–"
+    text = f"{100 * share['median']:.0f} %"
+    if len(share["rounds"]) > 1:
+        text += f" ({100 * min(share['rounds']):.0f}–{100 * max(share['rounds']):.0f} %)"
+    return text
 
 
 def closed_loop_table(results: dict[str, Any]) -> list[str]:
@@ -43,11 +57,10 @@ def closed_loop_table(results: dict[str, Any]) -> list[str]:
     rows += [(op, runs, True) for op, runs in results["closed_loop"].items()]
     for label, runs, service in rows:
         for connections, run in runs.items():
-            share = _lean_share(results, label, connections) if service else None
             of_ceiling = _ratio(run["rps"], ceiling[connections]["rps"])
             lines.append(
                 f"| {label} | {connections} | {run['rps']:,.0f} | {of_ceiling} "
-                f"| {'–' if share is None else f'{100 * share:.0f} %'} "
+                f"| {_share_text(results, label, connections) if service else '–'} "
                 f"| {_ms(run['p50_ms'])} | {_ms(run['p95_ms'])} | {_ms(run['p99_ms'])} | {run['errors']} "
                 f"| {run.get('loadavg_1m', '–')} |"
             )
@@ -84,7 +97,7 @@ def targets(results: dict[str, Any]) -> list[str]:
         share = _lean_share(results, op, connections)
         lines.append(
             f"| {op}, closed loop at {connections}: ≥ {100 * LEAN_SHARE:.0f} % of the lean bound at "
-            f"{connections} | {'not measured' if share is None else f'{100 * share:.0f} %'} "
+            f"{connections} | {'not measured' if share is None else _share_text(results, op, connections)} "
             f"| {_verdict(share is not None and share >= LEAN_SHARE)} |"
         )
     kept = {op: runs[high]["rps"] / runs[low]["rps"] for op, runs in closed.items()}
@@ -123,6 +136,11 @@ def markdown(results: dict[str, Any]) -> str:
         *targets(results),
         "",
         "### Closed loop (scenario 1 and 2)",
+        "",
+        f"Each load the lean bound serves at {_joined(profile.get('lean_concurrency', ()))} connections "
+        f"ran in {profile.get('lean_rounds', 1)} rounds, the lean bound's run then the service's: "
+        "req/s is the median round's, and the share of the lean bound the median of the rounds' "
+        "shares (their range in brackets).",
         "",
         *closed_loop_table(results),
         "",
