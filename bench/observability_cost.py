@@ -38,7 +38,7 @@ from impl.observability.logging import AccessLog, configure_logging
 from impl.observability.metrics import RequestMetrics
 from impl.observability.request_id import request_id_from
 from impl.settings import Settings
-from tests.support import TEST_SECRET, auth, migrate
+from tests.support import TEST_SECRET, auth, http_scope, migrate
 
 
 async def _call(
@@ -54,21 +54,7 @@ async def _call(
         if message["type"] == "http.response.start":
             status = message["status"]
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": headers,
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 8000),
-        "state": {},
-    }
+    scope = http_scope(method, path, headers) | {"state": {}}
     await app(scope, receive, send)
     return status
 

@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from tests.support import TASKS, auth, settings_for
+from tests.support import TASKS, auth, http_scope, settings_for
 
 
 @pytest.fixture
@@ -43,20 +43,9 @@ async def _call(
 ) -> tuple[int, dict[str, Any]]:
     """One request straight through ASGI; `at_start()` runs when the response starts, before it is sent."""
     headers = [(name.lower().encode(), value.encode()) for name, value in auth(user).items()]
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"testserver"), (b"content-type", b"application/json"), *headers],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
+    scope = http_scope(
+        method, path, [(b"host", b"testserver"), (b"content-type", b"application/json"), *headers]
+    )
     requested = orjson.dumps(body)
     answered: dict[str, Any] = {"body": b""}
 
