@@ -75,6 +75,11 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        # Traces come from the OpenTelemetry instrumentor (impl/observability/tracing.py, with the
+        # request id and without query strings), metrics from Prometheus: FastAPI's own telemetry
+        # would add a second, unfiltered set whenever a global provider is configured, and asks
+        # whether one is on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.engine = engine
