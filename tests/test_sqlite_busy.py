@@ -1,0 +1,113 @@
+"""SQLite's write lock: a writer that cannot get it in time is a 503 to retry, never a 500.
+
+SQLite runs one writer at a time; the others wait up to SQLITE_BUSY_TIMEOUT_SECONDS, then fail with
+"database is locked". The errors below are real ones, from real statements on real database files.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+import pytest
+
+from impl.db_errors import is_database_unavailable
+
+# A lock wait fails this soon, so the tests that meet one stay fast.
+SHORT_BUSY_TIMEOUT_SECONDS = 0.2
+
+
+def _connect(path: Path | str, *, uri: bool = False) -> sqlite3.Connection:
+    # Autocommit: every BEGIN, COMMIT and ROLLBACK is the test's own.
+    return sqlite3.connect(path, isolation_level=None, timeout=SHORT_BUSY_TIMEOUT_SECONDS, uri=uri)
+
+
+@contextmanager
+def write_lock_held(path: Path) -> Iterator[None]:
+    """SQLite's one write lock on `path`, held by another connection as a long write transaction would."""
+    with closing(_connect(path)) as holder:
+        holder.execute("BEGIN IMMEDIATE")
+        yield
+        holder.execute("ROLLBACK")
+
+
+def _error_of(statement: Callable[[], object]) -> sqlite3.Error:
+    with pytest.raises(sqlite3.Error) as raised:
+        statement()
+    return raised.value
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    path = tmp_path / "tasks.db"
+    with closing(_connect(path)) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("CREATE TABLE tasks (title TEXT)")
+    return path
+
+
+def a_write_while_another_connection_holds_the_write_lock(path: Path) -> sqlite3.Error:
+    with closing(_connect(path)) as writer, write_lock_held(path):
+        return _error_of(lambda: writer.execute("INSERT INTO tasks VALUES ('a')"))
+
+
+def a_write_on_a_snapshot_another_connection_committed_past(path: Path) -> sqlite3.Error:
+    with closing(_connect(path)) as stale, closing(_connect(path)) as other:
+        stale.execute("BEGIN")
+        stale.execute("SELECT count(*) FROM tasks").fetchone()
+        other.execute("INSERT INTO tasks VALUES ('b')")
+        return _error_of(lambda: stale.execute("INSERT INTO tasks VALUES ('a')"))
+
+
+def a_read_of_a_table_another_connection_of_a_shared_cache_is_writing(path: Path) -> sqlite3.Error:
+    shared = f"file:{path.with_suffix('.shared')}?mode=memory&cache=shared"
+    with closing(_connect(shared, uri=True)) as writer, closing(_connect(shared, uri=True)) as reader:
+        writer.execute("CREATE TABLE tasks (title TEXT)")
+        writer.execute("BEGIN")
+        writer.execute("INSERT INTO tasks VALUES ('a')")
+        return _error_of(lambda: reader.execute("SELECT * FROM tasks").fetchall())
+
+
+def a_table_dropped_under_an_open_cursor_of_the_same_connection(path: Path) -> sqlite3.Error:
+    with closing(_connect(path)) as connection:
+        connection.executemany("INSERT INTO tasks VALUES (?)", [("a",), ("b",)])
+        cursor = connection.execute("SELECT * FROM tasks")
+        cursor.fetchone()
+        return _error_of(lambda: connection.execute("DROP TABLE tasks"))
+
+
+def a_syntax_error(path: Path) -> sqlite3.Error:
+    with closing(_connect(path)) as connection:
+        return _error_of(lambda: connection.execute("SELEC 1"))
+
+
+def a_query_of_a_missing_table(path: Path) -> sqlite3.Error:
+    with closing(_connect(path)) as connection:
+        return _error_of(lambda: connection.execute("SELECT * FROM nothing_here"))
+
+
+@pytest.mark.parametrize(
+    ("cause", "error_name", "unavailable"),
+    [
+        (a_write_while_another_connection_holds_the_write_lock, "SQLITE_BUSY", True),
+        (a_write_on_a_snapshot_another_connection_committed_past, "SQLITE_BUSY_SNAPSHOT", True),
+        (
+            a_read_of_a_table_another_connection_of_a_shared_cache_is_writing,
+            "SQLITE_LOCKED_SHAREDCACHE",
+            True,
+        ),
+        (a_table_dropped_under_an_open_cursor_of_the_same_connection, "SQLITE_LOCKED", False),
+        (a_syntax_error, "SQLITE_ERROR", False),
+        (a_query_of_a_missing_table, "SQLITE_ERROR", False),
+    ],
+    ids=lambda value: value.__name__ if callable(value) else None,
+)
+def test_waiting_for_another_connections_lock_is_unavailable_and_any_other_sqlite_error_is_a_bug(
+    database: Path, cause: Callable[[Path], sqlite3.Error], error_name: str, unavailable: bool
+) -> None:
+    error = cause(database)
+
+    assert error.sqlite_errorname == error_name  # the statement failed the way its name says
+    assert is_database_unavailable(error) is unavailable
