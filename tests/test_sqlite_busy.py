@@ -12,8 +12,10 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from impl.db_errors import is_database_unavailable
+from impl.settings import Settings
 
 # A lock wait fails this soon, so the tests that meet one stay fast.
 SHORT_BUSY_TIMEOUT_SECONDS = 0.2
@@ -111,3 +113,21 @@ def test_waiting_for_another_connections_lock_is_unavailable_and_any_other_sqlit
 
     assert error.sqlite_errorname == error_name  # the statement failed the way its name says
     assert is_database_unavailable(error) is unavailable
+
+
+@pytest.mark.parametrize("seconds", ["0", "-1", "30000"])
+def test_a_busy_timeout_of_nothing_or_one_meant_in_milliseconds_is_refused_at_start_up(
+    monkeypatch: pytest.MonkeyPatch, seconds: str
+) -> None:
+    monkeypatch.setenv("SQLITE_BUSY_TIMEOUT_SECONDS", seconds)
+    with pytest.raises(ValidationError, match="sqlite_busy_timeout_seconds"):
+        Settings(_env_file=None, app_env="development")
+
+
+def test_the_busy_timeout_defaults_to_30_seconds_and_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("SQLITE_BUSY_TIMEOUT_SECONDS", raising=False)
+    assert Settings(_env_file=None, app_env="development").sqlite_busy_timeout_seconds == 30
+    monkeypatch.setenv("SQLITE_BUSY_TIMEOUT_SECONDS", "0.2")
+    assert Settings(_env_file=None, app_env="development").sqlite_busy_timeout_seconds == 0.2
