@@ -6,19 +6,26 @@ SQLite runs one writer at a time; the others wait up to SQLITE_BUSY_TIMEOUT_SECO
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, closing, contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 from pydantic import ValidationError
 
+from impl.app import create_app
 from impl.db_errors import is_database_unavailable
 from impl.settings import Settings
+from tests.support import TASKS, auth, migrate, settings_for
 
 # A lock wait fails this soon, so the tests that meet one stay fast.
 SHORT_BUSY_TIMEOUT_SECONDS = 0.2
+# A hang detector, not a performance target: the lock wait gives up after SHORT_BUSY_TIMEOUT_SECONDS.
+HANG_SECONDS = 5
+NEW_TASK = {"title": "Written while another writer held the lock"}
 
 
 def _connect(path: Path | str, *, uri: bool = False) -> sqlite3.Connection:
@@ -131,3 +138,57 @@ def test_the_busy_timeout_defaults_to_30_seconds_and_comes_from_the_environment(
     assert Settings(_env_file=None, app_env="development").sqlite_busy_timeout_seconds == 30
     monkeypatch.setenv("SQLITE_BUSY_TIMEOUT_SECONDS", "0.2")
     assert Settings(_env_file=None, app_env="development").sqlite_busy_timeout_seconds == 0.2
+
+
+@asynccontextmanager
+async def api(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The real app on `database_url`, waiting SHORT_BUSY_TIMEOUT_SECONDS for SQLite's write lock."""
+    app = create_app(settings_for(database_url, sqlite_busy_timeout_seconds=SHORT_BUSY_TIMEOUT_SECONDS))
+    async with app.router.lifespan_context(app):
+        # Unexpected errors are answered as 500s, as a server would, rather than raised into the test.
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=auth("writer")
+        ) as client:
+            yield client
+
+
+async def create_task(client: httpx.AsyncClient) -> httpx.Response:
+    return await asyncio.wait_for(client.post(TASKS, json=NEW_TASK), timeout=HANG_SECONDS)
+
+
+def assert_no_internals(response: httpx.Response) -> None:
+    for internal in ("Traceback", "sqlite", "locked", "INSERT", "SELECT", "tasks"):
+        assert internal.lower() not in response.text.lower(), response.text
+
+
+async def test_a_create_that_cannot_get_the_write_lock_in_time_is_a_503_and_succeeds_once_it_is_free(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "tasks.db"
+    await migrate(f"sqlite+aiosqlite:///{path}")
+    async with api(f"sqlite+aiosqlite:///{path}") as client:
+        with write_lock_held(path):
+            refused = await create_task(client)
+        created = await create_task(client)
+        listed = await client.get(TASKS)
+
+    assert refused.status_code == 503
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.headers["retry-after"] == "1"
+    assert refused.json()["detail"] == "The database is unavailable; retry later."
+    assert_no_internals(refused)
+    assert created.status_code == 201, created.text
+    assert [task["title"] for task in listed.json()] == [NEW_TASK["title"]]
+
+
+async def test_a_create_on_a_database_without_its_tables_is_still_a_500(tmp_path: Path) -> None:
+    # "no such table" is an OperationalError too, but no retry can fix it: a bug, not a wait.
+    async with api(f"sqlite+aiosqlite:///{tmp_path / 'never-migrated.db'}") as client:
+        response = await create_task(client)
+
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "retry-after" not in response.headers
+    assert response.json()["detail"] == "An unexpected error occurred."
+    assert_no_internals(response)
