@@ -64,6 +64,11 @@ def is_database_unavailable(exc: BaseException) -> bool:
     return any(_is_unavailable_here(error) for error in _chain(exc))
 
 
+def is_lock_wait(exc: BaseException) -> bool:
+    """True when `exc` (or anything it wraps) is a writer that gave up waiting for SQLite's lock."""
+    return any(_is_sqlite_lock_wait(error) for error in _chain(exc))
+
+
 def _is_unavailable_here(error: BaseException) -> bool:
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return True

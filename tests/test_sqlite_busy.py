@@ -1,7 +1,7 @@
 """SQLite's write lock: a writer that cannot get it in time is a 503 to retry, never a 500.
 
 SQLite runs one writer at a time; the others wait up to SQLITE_BUSY_TIMEOUT_SECONDS, then fail with
-"database is locked". The errors below are real ones, from real statements on real database files.
+"database is locked". The errors below are real ones, from real statements on real databases.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 from pydantic import ValidationError
 
 from impl.app import create_app
@@ -157,6 +158,10 @@ async def create_task(client: httpx.AsyncClient) -> httpx.Response:
     return await asyncio.wait_for(client.post(TASKS, json=NEW_TASK), timeout=HANG_SECONDS)
 
 
+def answered_503_for_the_write_lock() -> float:
+    return REGISTRY.get_sample_value("todo_unavailable_responses_total", {"cause": "write_lock"}) or 0.0
+
+
 def assert_no_internals(response: httpx.Response) -> None:
     for internal in ("Traceback", "sqlite", "locked", "INSERT", "SELECT", "tasks"):
         assert internal.lower() not in response.text.lower(), response.text
@@ -167,6 +172,7 @@ async def test_a_create_that_cannot_get_the_write_lock_in_time_is_a_503_and_succ
 ) -> None:
     path = tmp_path / "tasks.db"
     await migrate(f"sqlite+aiosqlite:///{path}")
+    counted_before = answered_503_for_the_write_lock()
     async with api(f"sqlite+aiosqlite:///{path}") as client:
         with write_lock_held(path):
             refused = await create_task(client)
@@ -178,6 +184,7 @@ async def test_a_create_that_cannot_get_the_write_lock_in_time_is_a_503_and_succ
     assert refused.headers["retry-after"] == "1"
     assert refused.json()["detail"] == "The database is unavailable; retry later."
     assert_no_internals(refused)
+    assert answered_503_for_the_write_lock() == counted_before + 1
     assert created.status_code == 201, created.text
     assert [task["title"] for task in listed.json()] == [NEW_TASK["title"]]
 
