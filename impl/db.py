@@ -31,10 +31,6 @@ from impl.db_errors import is_database_unavailable
 from impl.observability.metrics import DB_CONNECTIONS_IN_USE, DB_REQUESTS_WAITING
 from impl.settings import Settings
 
-# How long a SQLite writer waits for the one write lock. SQLite's busy handler polls rather than
-# queues, so under many concurrent writers one can wait several seconds behind the others (seen:
-# 5 s, then "database is locked" as a 500, with 8 writers in one process under the test suite's load).
-SQLITE_BUSY_TIMEOUT_SECONDS = 30
 # Whether the connected database refuses writes, asked in each dialect's own words.
 READ_ONLY_QUERIES = {
     "postgresql": "SELECT current_setting('transaction_read_only') = 'on'",
@@ -65,7 +61,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
     database = settings.database
     if database.dialect == "sqlite":
         engine = create_async_engine(
-            database.url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, hide_parameters=True
+            database.url, connect_args={"timeout": settings.sqlite_busy_timeout_seconds}, hide_parameters=True
         )
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         return engine

@@ -1,6 +1,6 @@
 """Which errors mean "the database is not there right now" (a 503 with Retry-After), not a bug (a 500).
 
-Classified by PostgreSQL SQLSTATE and by driver error type, never by SQLAlchemy's
+Classified by PostgreSQL SQLSTATE, by SQLite result code and by driver error type, never by SQLAlchemy's
 `connection_invalidated` flag alone: an error raised while *opening* a connection (PostgreSQL still
 starting up, 57P03) is wrapped in a DBAPIError that invalidated nothing. The error and everything it
 wraps (`DBAPIError.orig`, `__cause__`) is inspected, so the answer does not depend on
@@ -9,6 +9,7 @@ how many layers (SQLAlchemy's adapter, asyncpg, the socket) stand between the fa
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 
 import asyncpg
@@ -48,11 +49,24 @@ ASYNCPG_CONNECTION_LOST = (
     "underlying connection is closed",
     "another operation",  # "cannot switch to state 12; another operation (2) is in progress"
 )
+# SQLite's lock waits, by result code (sqlite.org/rescode.html), which Python's sqlite3 exceptions carry
+# and aiosqlite passes through: SQLITE_BUSY and its extended codes (another connection holds the write
+# lock past the busy timeout; a WAL snapshot went stale), and SQLITE_LOCKED_SHAREDCACHE (another
+# connection of a shared cache holds a table). Plain SQLITE_LOCKED is a conflict within one connection
+# (e.g. DROP TABLE under an open cursor): a bug, not a wait.
+SQLITE_BUSY_PRIMARY_CODE = sqlite3.SQLITE_BUSY
+SQLITE_PRIMARY_CODE_MASK = 0xFF
+SQLITE_LOCKED_BY_ANOTHER_CONNECTION = sqlite3.SQLITE_LOCKED_SHAREDCACHE
 
 
 def is_database_unavailable(exc: BaseException) -> bool:
     """True when `exc` (or anything it wraps) says the database cannot be reached or used right now."""
     return any(_is_unavailable_here(error) for error in _chain(exc))
+
+
+def is_lock_wait(exc: BaseException) -> bool:
+    """True when `exc` (or anything it wraps) is a writer that gave up waiting for SQLite's lock."""
+    return any(_is_sqlite_lock_wait(error) for error in _chain(exc))
 
 
 def _is_unavailable_here(error: BaseException) -> bool:
@@ -68,7 +82,19 @@ def _is_unavailable_here(error: BaseException) -> bool:
         return _unavailable_sqlstate(error)
     if isinstance(error, asyncpg.InterfaceError | asyncpg.InternalClientError):
         return any(phrase in str(error).lower() for phrase in ASYNCPG_CONNECTION_LOST)
-    return False
+    return _is_sqlite_lock_wait(error)
+
+
+def _is_sqlite_lock_wait(error: BaseException) -> bool:
+    """True when SQLite gave up waiting for a lock another connection holds ("database is locked")."""
+    if not isinstance(error, sqlite3.Error):
+        return False
+    # Absent on errors the sqlite3 module raises itself (e.g. a closed connection), not SQLite.
+    code = getattr(error, "sqlite_errorcode", None)
+    if not isinstance(code, int):
+        return False
+    busy = code & SQLITE_PRIMARY_CODE_MASK == SQLITE_BUSY_PRIMARY_CODE
+    return busy or code == SQLITE_LOCKED_BY_ANOTHER_CONNECTION
 
 
 def _unavailable_sqlstate(error: asyncpg.PostgresError) -> bool:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 
 from impl.contract import CONTRACT
-from impl.db_errors import is_database_unavailable
+from impl.db_errors import is_database_unavailable, is_lock_wait
 from impl.observability.metrics import UNAVAILABLE_RESPONSES
 from impl.observability.request_id import id_headers
 from kit.paths import AllowTable
@@ -112,8 +112,7 @@ def install_error_handlers(app: FastAPI, retry_after_seconds: int) -> None:
 
     async def on_database_unavailable(_: Request, exc: Exception) -> Response:
         logger.warning("database unavailable: %s", type(exc).__name__)
-        cause = "pool_timeout" if isinstance(exc, PoolTimeoutError) else "database"
-        UNAVAILABLE_RESPONSES.labels(cause).inc()
+        UNAVAILABLE_RESPONSES.labels(_unavailable_cause(exc)).inc()
         return problem_response(503, ServiceUnavailable.detail, headers=unavailable_headers)
 
     async def on_unexpected(_: Request, exc: Exception) -> Response:
@@ -133,6 +132,13 @@ def install_error_handlers(app: FastAPI, retry_after_seconds: int) -> None:
     for database_error in DATABASE_ERRORS:
         app.add_exception_handler(database_error, classify)
     app.add_exception_handler(Exception, on_uncaught)
+
+
+def _unavailable_cause(exc: Exception) -> str:
+    """The 503 counter's label: a full pool and a busy SQLite are load, the database itself is not."""
+    if isinstance(exc, PoolTimeoutError):
+        return "pool_timeout"
+    return "write_lock" if is_lock_wait(exc) else "database"
 
 
 def on_dbapi_error(unavailable: Any, unexpected: Any) -> Any:

@@ -243,6 +243,11 @@ class Settings(ServerLimits):
     # Prepared statements cached per connection; None: 0 behind a transaction-mode pooler (PgBouncer,
     # Neon's "-pooler" endpoints), where a statement prepared on one server connection is gone on the next.
     db_statement_cache_size: Annotated[int | None, Field(ge=0)] = None
+    # How long a SQLite writer waits for SQLite's one write lock before its request gets a 503.
+    # SQLite's busy handler polls rather than queues, so under many concurrent writers one can wait
+    # several seconds behind the others (seen: 5 s ran out with 8 writers in one process under the
+    # test suite's load). At most 600: no client waits longer, and a value meant in milliseconds is refused.
+    sqlite_busy_timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 30.0
 
     # Exposure and request limits (README "Hardening"; the header limits are in ServerLimits).
     # A task is a few KB; a Better Auth JWT ~1 KB.

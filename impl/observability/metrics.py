@@ -37,8 +37,9 @@ DB_REQUESTS_WAITING = Gauge(
 )
 UNAVAILABLE_RESPONSES = Counter(
     "todo_unavailable_responses",
-    "503 responses by cause: pool_timeout (no connection free in time), database (unreachable or "
-    "refusing), signing_keys (the JWKS could never be fetched).",
+    "503 responses by cause: pool_timeout (no connection free in time), write_lock (SQLite's write "
+    "lock not free in time), database (unreachable or refusing), signing_keys (the JWKS could never "
+    "be fetched).",
     ["cause"],
 )
 JWKS_FETCHES = Counter(
