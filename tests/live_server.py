@@ -68,6 +68,19 @@ def logged(line: str) -> Readiness:
     return lambda server: line in server.log_text().splitlines()
 
 
+def all_of(*conditions: Readiness) -> Readiness:
+    return lambda server: all(ready(server) for ready in conditions)
+
+
+# What uvicorn logs once a worker's lifespan has started: from then on that worker takes connections.
+WORKER_STARTED_LINE = "Application startup complete."
+
+
+def workers_started(workers: int) -> Readiness:
+    """Ready once every worker has started: an answer on the port proves only that one of them has."""
+    return lambda server: server.log_text().count(WORKER_STARTED_LINE) >= workers
+
+
 class ServerProcess:
     """`command` as a child process serving at `base_url` once `ready` says so; stopped on exit.
 
@@ -252,13 +265,14 @@ def app_server(env: Mapping[str, str], *, log_path: Path | None = None, workers:
 def production_server(
     env: Mapping[str, str], *, workers: int = 1, log_path: Path | None = None, own_process_group: bool = False
 ) -> ServerProcess:
-    """`python -m impl.serve` (the production server: supervisor and workers) on a free loopback port."""
+    """`python -m impl.serve` (the production server: supervisor and workers) on a free loopback port,
+    ready once every worker has started and the port answers."""
     port = free_port()
     command = [sys.executable, "-m", "impl.serve", "--host", "127.0.0.1", "--port", str(port)]
     return ServerProcess(
         [*command, "--workers", str(workers)],
         base_url=loopback_url(port),
-        ready=answers_ok("/healthz"),
+        ready=all_of(workers_started(workers), answers_ok("/healthz")),
         env=env,
         log_path=log_path,
         own_process_group=own_process_group,
