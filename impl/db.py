@@ -199,15 +199,12 @@ class ConnectionGate:
 
 
 def create_gate(engine: AsyncEngine, settings: Settings) -> ConnectionGate:
-    capacity = settings.db_pool_size + settings.db_max_overflow
     if engine.dialect.name == "sqlite":
         # One writer at a time anyway; SQLAlchemy's own pool (5 + 10) is the limit.
-        capacity = SQLITE_POOL_CAPACITY
-    if engine.dialect.name == "sqlite":
-        return ConnectionGate(engine, capacity, settings.db_pool_timeout_seconds)
+        return ConnectionGate(engine, SQLITE_POOL_CAPACITY, settings.db_pool_timeout_seconds)
     return ConnectionGate(
         engine,
-        capacity,
+        settings.db_pool_size + settings.db_max_overflow,
         settings.db_pool_timeout_seconds,
         ping_after_idle_seconds=settings.db_ping_after_idle_seconds,
     )
