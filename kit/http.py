@@ -17,7 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from kit.contract import Contract
 from kit.problems import FieldError, InvalidRequest, NotAcceptable, UnsupportedMediaType
-from kit.validation import MAX_DEPTH, body_validator, field_errors, pointer, too_deep
+from kit.validation import MAX_DEPTH, BodySchema, pointer, too_deep
 
 JSON_MEDIA_TYPE = "application/json"
 EVENT_STREAM_MEDIA_TYPE = "text/event-stream"
@@ -32,7 +32,7 @@ class BodyReader(Generic[Model]):
 
     def __init__(self, contract: Contract, model: type[Model]) -> None:
         # The generated models carry the names of the contract's component schemas.
-        self._validator = body_validator(contract, model.__name__)
+        self._schema = BodySchema(contract, model.__name__)
         self._model = model
 
     async def required(self, request: Request) -> Model:
@@ -50,7 +50,7 @@ class BodyReader(Generic[Model]):
         if media_type != JSON_MEDIA_TYPE and not media_type.endswith("+json"):
             raise UnsupportedMediaType()
         data = _parse_json(raw)
-        errors = field_errors(self._validator, data)
+        errors = self._schema.errors(data)
         if errors:
             raise InvalidRequest(BODY_MISMATCH, errors)
         try:

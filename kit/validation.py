@@ -5,14 +5,24 @@ backtracking `re` (a 40 KB title took 8 s), and `uniqueItems` compares all pairs
 their types are mixed (an 8,000-item array took 34 s). Here `pattern` runs on a regex engine
 without backtracking (pydantic-core's Rust `regex`, linear in the text) and `uniqueItems` hashes
 each item once. Nesting is bounded before any keyword runs, so no body can exhaust the stack.
+
+That bounded validator costs tens of µs for a typical body, so `BodySchema` asks a compiled one
+first (jsonschema-rs, the Rust `jsonschema` crate, built once from the same resolved schema): a body
+it accepts is valid, and only a body it refuses reaches the bounded validator, which alone decides
+and words the errors. That is safe because the compiled validator never accepts more: it runs
+`pattern` on the same linear Rust `regex` crate (it refuses at start-up a pattern that would need
+backtracking, as `linear_pattern` does), and each `format` through jsonschema's own checker, so
+the two differ at most where the compiled one refuses more (tests/test_body_validation_agreement.py
+proves it). Its `uniqueItems` and `maxItems` run in Rust, linear in the array.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError as SchemaError
 from pydantic_core import SchemaValidator, core_schema
@@ -95,34 +105,93 @@ def _items(validator: Any, items: Any, instance: Any, schema: dict[str, Any]) ->
 
 
 _DRAFT_ITEMS = Draft202012Validator.VALIDATORS["items"]
+FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
 BoundedValidator = validators.extend(
     Draft202012Validator, {"pattern": _pattern, "uniqueItems": _unique_items, "items": _items}
 )
 
 
-def body_validator(contract: Contract, schema_name: str) -> Any:
-    """A validator for the component schema `schema_name`, with its references resolved once."""
+def resolved_schema(contract: Contract, schema_name: str) -> dict[str, Any]:
+    """The component schema `schema_name` with its references resolved once: what both validators judge."""
     schema: dict[str, Any] = {"$ref": SCHEMA_REF + schema_name}
     try:
-        schema = contract.inlined(schema)
+        return dict(contract.inlined(schema))
     except ValueError:
         # A recursive schema keeps its references, resolved against the contract's components.
-        schema["components"] = contract.document["components"]
-    validator = BoundedValidator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        return {**schema, "components": contract.document["components"]}
+
+
+def body_validator(contract: Contract, schema_name: str) -> Any:
+    """A bounded validator for the component schema `schema_name`, with its references resolved once."""
+    return bounded_validator(resolved_schema(contract, schema_name))
+
+
+def bounded_validator(schema: dict[str, Any]) -> Any:
+    validator = BoundedValidator(schema, format_checker=FORMAT_CHECKER)
     for pattern in _patterns(schema):
         linear_pattern(pattern)  # compile now: a pattern the engine refuses fails at start-up
     return validator
 
 
+def compiled_validator(schema: dict[str, Any]) -> jsonschema_rs.Validator:
+    """A jsonschema-rs validator for `schema` that accepts nothing the bounded validator refuses.
+
+    Its `pattern` runs on the Rust `regex` crate, not its default `fancy-regex` (which backtracks),
+    so a pattern that needs backtracking raises `jsonschema_rs.ValidationError` here, at start-up.
+    Each `format` is jsonschema's own check: jsonschema-rs's `date-time` admits leap seconds and
+    year 0, which jsonschema refuses. Nothing is fetched: a schema names no remote document.
+    """
+    return jsonschema_rs.Draft202012Validator(
+        schema,
+        formats={name: partial(FORMAT_CHECKER.conforms, format=name) for name in _formats(schema)},
+        validate_formats=True,
+        pattern_options=jsonschema_rs.RegexOptions(),
+        offline=True,
+    )
+
+
+class BodySchema:
+    """One component schema's verdict on request bodies: the compiled validator accepts the valid
+    ones cheaply; only a body it refuses is judged (and its errors worded) by the bounded validator.
+    """
+
+    def __init__(self, contract: Contract, schema_name: str) -> None:
+        schema = resolved_schema(contract, schema_name)
+        self.bounded = bounded_validator(schema)
+        self.compiled = compiled_validator(schema)
+
+    def errors(self, instance: Any) -> list[FieldError]:
+        """What `field_errors` says of `instance`: none when the compiled validator accepts it."""
+        if self._accepted(instance):
+            return []
+        return field_errors(self.bounded, instance)
+
+    def _accepted(self, instance: Any) -> bool:
+        try:
+            return self.compiled.is_valid(instance)
+        except ValueError:
+            # A value it cannot read as JSON (a lone surrogate in a string): the bounded validator judges.
+            return False
+
+
 def _patterns(node: Any) -> Iterator[str]:
+    yield from _keyword_values(node, "pattern")
+
+
+def _formats(node: Any) -> set[str]:
+    return set(_keyword_values(node, "format"))
+
+
+def _keyword_values(node: Any, keyword: str) -> Iterator[str]:
+    """Every string value of `keyword` in the schema (or in a property named so: harmless extra work)."""
     if isinstance(node, list):
         for item in node:
-            yield from _patterns(item)
+            yield from _keyword_values(item, keyword)
     elif isinstance(node, dict):
-        if isinstance(node.get("pattern"), str):
-            yield node["pattern"]
+        if isinstance(node.get(keyword), str):
+            yield node[keyword]
         for value in node.values():
-            yield from _patterns(value)
+            yield from _keyword_values(value, keyword)
 
 
 def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
