@@ -91,7 +91,9 @@ def running_server(
 ) -> Iterator[RunningServer]:
     """`python -m module` (impl.serve or bench.ceiling) until the context ends, then SIGTERM."""
     port = free_port()
-    command = [sys.executable, "-m", module, "--host", "127.0.0.1", "--port", str(port)]
+    # `make bench*` points BENCH_SERVER_PYTHON at an environment with only the service's own dependencies.
+    python = os.environ.get("BENCH_SERVER_PYTHON") or sys.executable
+    command = [python, "-m", module, "--host", "127.0.0.1", "--port", str(port)]
     probe = answers_ok(probe_path)
 
     def ready(server: ServerProcess) -> bool:
