@@ -23,6 +23,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import make_url
 
+from impl.app import create_app
 from impl.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,6 +122,19 @@ def http_scope(method: str, path: str, headers: list[tuple[bytes, bytes]]) -> di
         "client": ("127.0.0.1", 50000),
         "server": ("testserver", 80),
     }
+
+
+@asynccontextmanager
+async def serving(database_url: str, user: str, **settings: object) -> AsyncIterator[httpx.AsyncClient]:
+    """The real app on `database_url` (with `settings` overridden), started, and a client signed in
+    as `user`. Unexpected errors are answered as 500s, as a server would, not raised into the test."""
+    app = create_app(settings_for(database_url, **settings))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=auth(user)
+        ) as client:
+            yield client
 
 
 def alembic_config(database_url: str) -> Config:

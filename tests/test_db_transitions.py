@@ -11,15 +11,14 @@ import signal
 import socket
 import struct
 import threading
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
 
-from impl.app import create_app
 from impl.db_errors import is_database_unavailable
 from impl.db_url import parse_database_url
 from tests.pg_cluster import (
@@ -30,7 +29,7 @@ from tests.pg_cluster import (
     template_data_directory,
     throwaway_cluster,
 )
-from tests.support import IN_CI, TASKS, auth, migrate, settings_for
+from tests.support import IN_CI, TASKS, migrate, serving
 
 # A hang detector, not a performance target: every answer here is expected within about a second.
 ANSWER_TIMEOUT_SECONDS = 10
@@ -60,15 +59,8 @@ def _port() -> int:
     return free_port()
 
 
-@asynccontextmanager
-async def api(database_url: str, **settings: object) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings_for(database_url, **settings))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://testserver", headers=auth("transitions")
-        ) as client:
-            yield client
+def api(database_url: str, **settings: object) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+    return serving(database_url, "transitions", **settings)
 
 
 async def call(client: httpx.AsyncClient, method: str, path: str) -> httpx.Response:

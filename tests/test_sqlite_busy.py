@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, closing, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractAsyncContextManager, closing, contextmanager
 from pathlib import Path
 
 import httpx
@@ -17,10 +17,9 @@ import pytest
 from prometheus_client import REGISTRY
 from pydantic import ValidationError
 
-from impl.app import create_app
 from impl.db_errors import is_database_unavailable
 from impl.settings import Settings
-from tests.support import TASKS, auth, migrate, settings_for
+from tests.support import TASKS, migrate, serving
 
 # A lock wait fails this soon, so the tests that meet one stay fast.
 SHORT_BUSY_TIMEOUT_SECONDS = 0.2
@@ -141,17 +140,9 @@ def test_the_busy_timeout_defaults_to_30_seconds_and_comes_from_the_environment(
     assert Settings(_env_file=None, app_env="development").sqlite_busy_timeout_seconds == 0.2
 
 
-@asynccontextmanager
-async def api(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+def api(database_url: str) -> AbstractAsyncContextManager[httpx.AsyncClient]:
     """The real app on `database_url`, waiting SHORT_BUSY_TIMEOUT_SECONDS for SQLite's write lock."""
-    app = create_app(settings_for(database_url, sqlite_busy_timeout_seconds=SHORT_BUSY_TIMEOUT_SECONDS))
-    async with app.router.lifespan_context(app):
-        # Unexpected errors are answered as 500s, as a server would, rather than raised into the test.
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://testserver", headers=auth("writer")
-        ) as client:
-            yield client
+    return serving(database_url, "writer", sqlite_busy_timeout_seconds=SHORT_BUSY_TIMEOUT_SECONDS)
 
 
 async def create_task(client: httpx.AsyncClient) -> httpx.Response:
