@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from tests.live_server import ServerProcess, answers_ok, free_port, loopback_url
+from tests.live_server import ServerProcess, all_of, answers_ok, free_port, loopback_url, workers_started
 
 STARTUP_DEADLINE_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 20
@@ -94,16 +94,11 @@ def running_server(
     # `make bench*` points BENCH_SERVER_PYTHON at an environment with only the service's own dependencies.
     python = os.environ.get("BENCH_SERVER_PYTHON") or sys.executable
     command = [python, "-m", module, "--host", "127.0.0.1", "--port", str(port)]
-    probe = answers_ok(probe_path)
-
-    def ready(server: ServerProcess) -> bool:
-        # Every worker must be up, or the first seconds of a run measure a half-started server.
-        return probe(server) and (workers == 1 or len(_children(server.pid)) >= workers)
-
     process = ServerProcess(
         [*command, "--workers", str(workers)],
         base_url=loopback_url(port),
-        ready=ready,
+        # Every worker must have started, or the first seconds of a run measure a half-started server.
+        ready=all_of(workers_started(workers), answers_ok(probe_path)),
         env={**os.environ, **env},
         startup_deadline_seconds=STARTUP_DEADLINE_SECONDS,
         stop_timeout_seconds=STOP_TIMEOUT_SECONDS,
