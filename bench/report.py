@@ -27,16 +27,15 @@ def _verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
-def _lean_share(results: dict[str, Any], op: str, connections: str) -> float | None:
-    """The median over the rounds of the service's req/s over the lean bound's for the same load,
-    if the bound serves `op`."""
-    share = results["lean"]["shares"].get(op, {}).get(connections)
-    return None if share is None else float(share["median"])
+def _lean_share(results: dict[str, Any], op: str, connections: str) -> dict[str, Any] | None:
+    """The service's req/s over the lean bound's for the same load, round by round, and their median;
+    None if the bound does not serve `op`."""
+    share: dict[str, Any] | None = results["lean"]["shares"].get(op, {}).get(connections)
+    return share
 
 
-def _share_text(results: dict[str, Any], op: str, connections: str) -> str:
+def _share_text(share: dict[str, Any] | None) -> str:
     """`62 %`, or with several rounds `62 % (58-66 %)`: the median, then the rounds' range."""
-    share = results["lean"]["shares"].get(op, {}).get(connections)
     if share is None:
         return "–"
     text = f"{100 * share['median']:.0f} %"
@@ -60,7 +59,7 @@ def closed_loop_table(results: dict[str, Any]) -> list[str]:
             of_ceiling = _ratio(run["rps"], ceiling[connections]["rps"])
             lines.append(
                 f"| {label} | {connections} | {run['rps']:,.0f} | {of_ceiling} "
-                f"| {_share_text(results, label, connections) if service else '–'} "
+                f"| {_share_text(_lean_share(results, label, connections)) if service else '–'} "
                 f"| {_ms(run['p50_ms'])} | {_ms(run['p95_ms'])} | {_ms(run['p99_ms'])} | {run['errors']} "
                 f"| {run.get('loadavg_1m', '–')} |"
             )
@@ -97,8 +96,8 @@ def targets(results: dict[str, Any]) -> list[str]:
         share = _lean_share(results, op, connections)
         lines.append(
             f"| {op}, closed loop at {connections}: ≥ {100 * LEAN_SHARE:.0f} % of the lean bound at "
-            f"{connections} | {'not measured' if share is None else _share_text(results, op, connections)} "
-            f"| {_verdict(share is not None and share >= LEAN_SHARE)} |"
+            f"{connections} | {'not measured' if share is None else _share_text(share)} "
+            f"| {_verdict(share is not None and share['median'] >= LEAN_SHARE)} |"
         )
     kept = {op: runs[high]["rps"] / runs[low]["rps"] for op, runs in closed.items()}
     errors = sum(runs[high]["errors"] for runs in closed.values())
