@@ -35,7 +35,7 @@ from impl.auth.dependency import MAX_TOKEN_BYTES
 from impl.auth.verified_tokens import VerifiedTokens
 from impl.compiled import CompiledStatement, compile_for_asyncpg
 from impl.errors import NotFound, Unauthorized
-from impl.limits import JSON_CONTENT_SECURITY_POLICY, PRIVATE_CACHE_CONTROL, SECURITY_HEADERS
+from impl.limits import PRIVATE_SECURITY_HEADERS
 from impl.ratelimit import RateLimiter, TooManyRequests, Usage, client_address, rate_limit_headers
 from impl.settings import Settings
 from impl.tables import PRIORITY_RANK
@@ -88,12 +88,8 @@ DEFAULT_FINGERPRINT = query_fingerprint("all", DEFAULT_SORT, None, None)
 JSON = b"application/json"
 PROBLEM = b"application/problem+json"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# impl/limits.py's SecurityHeaders, as it adds them to every answer under /api.
-SECURITY = [
-    *SECURITY_HEADERS,
-    (b"content-security-policy", JSON_CONTENT_SECURITY_POLICY),
-    (b"cache-control", PRIVATE_CACHE_CONTROL),
-]
+# The security headers impl/policies.py adds to every answer under /api.
+SECURITY = PRIVATE_SECURITY_HEADERS
 
 # TaskCreate's rules (openapi/tasks.yaml), checked by hand instead of by jsonschema and pydantic.
 CREATE_FIELDS = frozenset({"title", "description", "due_at", "priority", "tags"})

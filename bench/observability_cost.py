@@ -10,7 +10,7 @@ a file, the garbage collector tuned as in production. Three builds of the same a
 round by round in rotating order, CPU time of the process (the SQLite thread included) per request,
 best round of each:
 
-  bare      no request id, no access log, no metrics
+  bare      no access log, no metrics (requests are still named)
   logs      request ids and one JSON access line per request (METRICS_ADDRESS empty)
   metrics   the production default: request ids, access line and the RED metrics
 """
@@ -68,7 +68,7 @@ def _build(variant: str, url: str) -> Any:
     )
     if variant != "bare":
         return create_app(settings)
-    with mock.patch("impl.policies.observability_policies", return_value=[]):
+    with mock.patch("impl.policies.observers", return_value=[]):
         return create_app(settings)
 
 

@@ -14,7 +14,6 @@ from typing import Annotated
 from pydantic import BaseModel, Field, TypeAdapter
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute
 
 from kit.contract import Contract
 from kit.http import (
@@ -307,7 +306,7 @@ def build_routes(
     sync: Callable[[Request], AbstractAsyncContextManager[SyncHandler]],
     health: Callable[[Request], AbstractAsyncContextManager[HealthHandler]],
     current_user: Callable[[Request], Awaitable[str]],
-) -> list[BaseRoute]:
+) -> list[OperationRoute]:
     """Bind every operation to the handler of its tag.
 
     Each of `tasks`, `sync`, `health` opens that tag's handler for a request; what its context

@@ -32,7 +32,7 @@ from impl.sync.handler import sync_handler
 from impl.sync.service import SyncService
 from impl.tasks.cursor import CursorCodec
 from impl.tasks.handler import task_handler
-from kit.routing import OperationRoute
+from kit.routing import OperationRoute, RouteTable
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
@@ -97,24 +97,22 @@ def create_app(
     app.state.tokens = VerifiedTokens(
         verifier, settings.jwt_leeway_seconds, max_age_seconds=settings.jwks_cache_ttl_seconds, clock=clock
     )
-    app.router.routes.extend(
-        build_routes(
-            contract=CONTRACT,
-            tasks=task_handler,
-            sync=sync_handler,
-            health=health_probes,
-            current_user=current_user,
-        )
+    operations = build_routes(
+        contract=CONTRACT,
+        tasks=task_handler,
+        sync=sync_handler,
+        health=health_probes,
+        current_user=current_user,
     )
+    app.router.routes.append(RouteTable([*operations, *_contract_routes(docs=settings.docs_served)]))
     install_error_handlers(app, settings.retry_after_seconds)
     install_request_policies(app, settings)
-    _serve_contract(app, docs=settings.docs_served)
     if tracer_provider is not None:
         instrument(app, engine, tracer_provider)
     return app
 
 
-def _serve_contract(app: FastAPI, *, docs: bool) -> None:
+def _contract_routes(*, docs: bool) -> list[OperationRoute]:
     # Plain routes, each answer built once: FastAPI's own routes would solve a signature per route and,
     # doing so, import pydantic.v1 into every worker (~165 ms of start-up) for nothing.
     document = Response(orjson.dumps(CONTRACT.document), media_type="application/json")
@@ -122,12 +120,13 @@ def _serve_contract(app: FastAPI, *, docs: bool) -> None:
     async def openapi(_: Request) -> Response:
         return document
 
-    app.router.routes.append(OperationRoute("/openapi.json", openapi, methods=["GET"]))
+    routes = [OperationRoute("/openapi.json", openapi, methods=["GET"])]
     if not docs:
-        return
+        return routes
     page = swagger_ui_page("/openapi.json", f"{CONTRACT.title} docs")
 
     async def swagger_ui(_: Request) -> Response:
         return page
 
-    app.router.routes.append(OperationRoute("/docs", swagger_ui, methods=["GET"]))
+    routes.append(OperationRoute("/docs", swagger_ui, methods=["GET"]))
+    return routes

@@ -11,14 +11,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from impl.auth.dependency import MAX_TOKEN_BYTES, TokenTooLong
 from impl.errors import ContentTooLarge
-from kit.asgi import HttpMiddleware, sending_headers
-from kit.problems import problem_response
+from kit.asgi import HttpMiddleware
+from kit.problems import Problem
 
 # What a private JSON API sends on every response (OWASP REST Security Cheat Sheet).
-SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
-]
+)
 # JSON needs no content sources at all; /docs sets its own policy for Swagger UI's assets.
 JSON_CONTENT_SECURITY_POLICY = b"default-src 'none'; frame-ancestors 'none'"
 # Tasks are private: no shared or browser cache keeps them. The contract itself is public.
@@ -26,60 +26,69 @@ PRIVATE_CACHE_CONTROL = b"no-store"
 PUBLIC_PATHS = frozenset({"/openapi.json"})
 
 
-class SecurityHeaders(HttpMiddleware):
-    """Adds the security headers to every response, errors included, unless the route set its own."""
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        extra = list(SECURITY_HEADERS)
-        extra.append((b"content-security-policy", JSON_CONTENT_SECURITY_POLICY))
-        if scope["path"] not in PUBLIC_PATHS:
-            extra.append((b"cache-control", PRIVATE_CACHE_CONTROL))
-
-        await self.app(scope, receive, sending_headers(send, lambda: extra, unless_present=True))
+class HeadersTooLarge(Problem):
+    status = 431
 
 
-class HeaderLimits(HttpMiddleware):
-    """431 for a header block over `max_header_bytes`; 401 for a bearer token over the size
-    `current_user` accepts (impl/auth/dependency.py), before anything parses the token."""
+PRIVATE_SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    *SECURITY_HEADERS,
+    (b"content-security-policy", JSON_CONTENT_SECURITY_POLICY),
+    (b"cache-control", PRIVATE_CACHE_CONTROL),
+)
+PUBLIC_SECURITY_HEADERS = PRIVATE_SECURITY_HEADERS[:-1]
 
-    def __init__(self, app: ASGIApp, *, max_header_bytes: int) -> None:
+
+def security_headers(path: str) -> tuple[tuple[bytes, bytes], ...]:
+    """The security headers of every answer to `path`, errors included, unless the route set its own."""
+    return PUBLIC_SECURITY_HEADERS if path in PUBLIC_PATHS else PRIVATE_SECURITY_HEADERS
+
+
+class RequestLimits(HttpMiddleware):
+    """What one request may cost, refused before routing: 431 for a header block over
+    `max_header_bytes`; 401 for a bearer token over the size `current_user` accepts
+    (impl/auth/dependency.py), before anything parses the token; 413 for a body over `max_body_bytes`,
+    from Content-Length before reading, or as the chunks of a body without one arrive.
+
+    A chunked body is counted while the route reads it; past the limit `receive` raises
+    ContentTooLarge (rendered by the service's problem handler), so no more of it is read. A body
+    with a Content-Length needs no counting: the HTTP server hands the app exactly that many bytes.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_header_bytes: int, max_body_bytes: int) -> None:
         super().__init__(app)
         self.max_header_bytes = max_header_bytes
+        self.max_body_bytes = max_body_bytes
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers: list[tuple[bytes, bytes]] = scope["headers"]
-        if sum(len(name) + len(value) for name, value in headers) > self.max_header_bytes:
-            detail = f"The request headers exceed {self.max_header_bytes} bytes."
-            await problem_response(431, detail)(scope, receive, send)
+        refusal = self._refusal(headers)
+        if refusal is not None:
+            await refusal.response()(scope, receive, send)
             return
+        if _content_length(headers) is not None:
+            await self.app(scope, receive, send)
+            return
+        await self._counting_body(scope, receive, send)
+
+    def _refusal(self, headers: list[tuple[bytes, bytes]]) -> Problem | None:
+        if sum(len(name) + len(value) for name, value in headers) > self.max_header_bytes:
+            return HeadersTooLarge(f"The request headers exceed {self.max_header_bytes} bytes.")
         # The credentials after the scheme, as current_user measures them.
         tokens = (value.partition(b" ")[2].strip() for name, value in headers if name == b"authorization")
         if max(map(len, tokens), default=0) > MAX_TOKEN_BYTES:
-            await TokenTooLong().response()(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
+            return TokenTooLong()
+        declared = _content_length(headers)
+        if declared is not None and declared > self.max_body_bytes:
+            return self._too_large()
+        return None
 
-
-class BodyLimit(HttpMiddleware):
-    """413 for a body over `max_bytes`: from Content-Length before reading, or as chunks arrive.
-
-    A chunked body is counted while the route reads it; past the limit `receive` raises
-    ContentTooLarge (rendered by the service's problem handler), so no more of it is read.
-    """
-
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
-        super().__init__(app)
-        self.max_bytes = max_bytes
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def _too_large(self) -> ContentTooLarge:
         # Closing the connection is what stops the server reading the rest of the body.
-        too_large = ContentTooLarge(
-            f"The request body exceeds {self.max_bytes} bytes.", headers={"Connection": "close"}
+        return ContentTooLarge(
+            f"The request body exceeds {self.max_body_bytes} bytes.", headers={"Connection": "close"}
         )
-        declared = _content_length(scope["headers"])
-        if declared is not None and declared > self.max_bytes:
-            await too_large.response()(scope, receive, send)
-            return
+
+    async def _counting_body(self, scope: Scope, receive: Receive, send: Send) -> None:
         received = 0
         started = False
 
@@ -88,8 +97,8 @@ class BodyLimit(HttpMiddleware):
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise too_large
+                if received > self.max_body_bytes:
+                    raise self._too_large()
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -99,7 +108,7 @@ class BodyLimit(HttpMiddleware):
 
         try:
             await self.app(scope, bounded_receive, tracking_send)
-        except ContentTooLarge:
+        except ContentTooLarge as too_large:
             # The service's problem handler renders it inside the app; this is the net for a read
             # outside it (and a response already under way cannot be replaced).
             if started:

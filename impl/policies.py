@@ -1,45 +1,101 @@
-"""Per-request policy: everything a request meets before its route, in one ordered list.
+"""Per-request policy: everything a request meets before its route, in as few layers as it takes.
 
 This is the home of cross-cutting concerns (request ids, access logs, metrics, size limits,
-security headers, rate limits, CORS). `request_policies` lists them outermost first, in the order a
-request meets them: the cheapest refusals come first, before a body is read or a token verified.
-Each entry is a Starlette middleware class with its options; the handlers never see them. Per-user
+security headers, rate limits, CORS). A request meets them outermost first:
+
+1. `RequestPolicies` names the request, times it, and hands its outcome to the observers (the access
+   log, the RED metrics); on the way out it adds the headers every answer carries: the rate-limit
+   usage, the security headers and the request id. Every response below it, the refusals of the
+   policies after it included, is named, logged, counted and carries them.
+2. CORS, when origins are configured, so a browser may read the refusals below.
+3. `RequestLimits` (impl/limits.py): the cheapest refusals (431, 401 for an oversized token, 413),
+   before a body is read or a token verified.
+
+Each layer is one pure ASGI middleware: every layer a request passes costs a call and, when it
+adds headers, a wrapped `send`, so what can share a layer shares one (`make bench-profile`). Per-user
 policy that needs the verified user id (a per-user rate limit) wraps `current_user` instead, in
 `impl/auth/dependency.py`, so the token is verified once.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from impl.limits import BodyLimit, HeaderLimits, SecurityHeaders
-from impl.observability.policies import observability_policies
-from impl.ratelimit import RateLimitHeaders
+from impl.limits import RequestLimits, security_headers
+from impl.observability.access import Observer, route_template
+from impl.observability.policies import observers
+from impl.observability.request_id import name_request
+from impl.ratelimit import usage_headers
 from impl.settings import Settings
+from kit.asgi import Header, HttpMiddleware
 
 
-def request_policies(settings: Settings) -> list[Middleware]:
-    """The middleware stack, outermost first."""
-    # Request id, access log and metrics first: every response below them is named, logged, counted.
-    # Security headers next, so every answer carries them, refusals by the policies below included;
-    # CORS next, so a browser may read those refusals.
-    policies: list[Middleware] = [*observability_policies(settings), Middleware(SecurityHeaders)]
-    if settings.cors_origins:
-        policies.append(Middleware(CORSMiddleware, **_cors_options(settings)))
-    policies.append(
-        Middleware(
-            HeaderLimits,
-            max_header_bytes=settings.max_header_bytes,
-        )
-    )
-    policies.append(Middleware(BodyLimit, max_bytes=settings.max_body_bytes))
-    # Refuses nothing itself: the limits are counted in current_user, this reports them.
-    policies.append(Middleware(RateLimitHeaders))
-    return policies
+class RequestPolicies(HttpMiddleware):
+    """Outermost: names, times and observes every request, and adds the headers every answer carries.
+
+    The outcome is handed to the observers just before the response's last body message goes to the
+    server, so by the time a client has read the whole response, its log line and its metrics are
+    written (a test can count them at once). A request whose handler raised is observed as the 500
+    it becomes; one whose client went away before the response was complete, as a 499.
+    """
+
+    def __init__(self, app: ASGIApp, observers: Sequence[Observer]) -> None:
+        super().__init__(app)
+        self._observers = tuple(observers)
+
+    def _observe(self, scope: Scope, status: int, started: float) -> None:
+        seconds = time.perf_counter() - started
+        route = route_template(scope)
+        for observer in self._observers:
+            observer(scope, route, status, seconds)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        request_id = name_request(scope)
+        security = security_headers(scope["path"])
+        # current_user records the rate limits' usage here while the request runs.
+        state: dict[str, Any] = scope.setdefault("state", {})
+        status = 0
+        observed = False
+
+        async def send_policed(message: Message) -> None:
+            nonlocal status, observed
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message = {**message, "headers": _answer_headers(message, state, security, request_id)}
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                observed = True
+                self._observe(scope, status, started)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_policed)
+        except Exception:
+            if not observed:
+                # Starlette's outermost error middleware turns it into a 500 after this layer.
+                self._observe(scope, 500, started)
+            raise
+        if not observed:  # the client went away before the response was complete
+            self._observe(scope, status or 499, started)
+
+
+def _answer_headers(
+    start: Message, state: dict[str, Any], security: Sequence[Header], request_id: Header
+) -> list[Header]:
+    """The app's headers, then the rate-limit usage, the security headers the app did not set
+    itself (/docs sets its own Content-Security-Policy) and the request id."""
+    headers: list[Header] = list(start.get("headers", ()))
+    present = {name.lower() for name, _ in headers}
+    headers.extend(usage_headers(state))
+    headers.extend(header for header in security if header[0] not in present)
+    headers.append(request_id)
+    return headers
 
 
 def _cors_options(settings: Settings) -> dict[str, Any]:
@@ -62,5 +118,9 @@ def _cors_options(settings: Settings) -> dict[str, Any]:
 
 def install_request_policies(app: FastAPI, settings: Settings) -> None:
     # Starlette wraps each added middleware around the ones before it: add innermost first.
-    for policy in reversed(request_policies(settings)):
-        app.add_middleware(policy.cls, *policy.args, **policy.kwargs)
+    app.add_middleware(
+        RequestLimits, max_header_bytes=settings.max_header_bytes, max_body_bytes=settings.max_body_bytes
+    )
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, **_cors_options(settings))
+    app.add_middleware(RequestPolicies, observers=observers(settings))

@@ -19,7 +19,7 @@ Health probes and the served contract carry no token and are not limited.
 
 The headers follow draft-ietf-httpapi-ratelimit-headers-10 (structured fields): `RateLimit-Policy`
 lists the policies that applied to the request (`"user";q=600;w=60`), `RateLimit` what is left of each
-(`"user";r=599;t=60`), added to every response by `RateLimitHeaders`, refusals and errors included.
+(`"user";r=599;t=60`), added to every response by `impl.policies`, refusals and errors included.
 """
 
 from __future__ import annotations
@@ -37,18 +37,16 @@ from limits.aio.storage import MemoryStorage, Storage
 from limits.errors import StorageError
 from limits.storage import storage_from_string
 from starlette.requests import Request
-from starlette.types import Receive, Scope, Send
 
 from impl.errors import ServiceUnavailable, Unauthorized
 from impl.observability.metrics import RATE_LIMIT_REJECTIONS
 from impl.settings import Settings
-from kit.asgi import HttpMiddleware, sending_headers
 from kit.problems import Problem
 
 logger = logging.getLogger(__name__)
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# Where a request's counted policies wait for RateLimitHeaders, in the ASGI scope's "state".
+# Where a request's counted policies wait for the answer's headers, in the ASGI scope's "state".
 USAGE_STATE_KEY = "rate_limit_usage"
 # IPv6 hosts get a /64 each: counting single addresses would give one client 2^64 quotas.
 IPV6_CLIENT_PREFIX = 64
@@ -256,15 +254,9 @@ def limited_user(verify: Callable[[Request], Awaitable[str]]) -> Callable[[Reque
     return current_user
 
 
-class RateLimitHeaders(HttpMiddleware):
-    """Adds `RateLimit-Policy` and `RateLimit` to the response of every request a limit counted."""
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        state: dict[str, Any] = scope.setdefault("state", {})
-
-        def headers() -> list[tuple[bytes, bytes]]:
-            # Read when the response starts: current_user records the usages while the request runs.
-            usages: list[Usage] | None = state.get(USAGE_STATE_KEY)
-            return rate_limit_headers(usages) if usages else []
-
-        await self.app(scope, receive, sending_headers(send, headers))
+def usage_headers(state: dict[str, Any]) -> list[tuple[bytes, bytes]]:
+    """`RateLimit-Policy` and `RateLimit` for a request a limit counted (none for one it did not),
+    from the request's scope state, where current_user recorded the usages; added to every answer
+    by impl/policies.py, refusals and errors included."""
+    usages: list[Usage] | None = state.get(USAGE_STATE_KEY)
+    return rate_limit_headers(usages) if usages else []

@@ -9,15 +9,15 @@ decided when the route table was generated.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 from pydantic import ValidationError as ModelError
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match, Route
-from starlette.types import Scope
+from starlette.routing import BaseRoute, Match, Route
+from starlette.types import Receive, Scope, Send
 
 from kit.problems import FieldError, InvalidRequest
 
@@ -77,16 +77,70 @@ class ParameterReader(Generic[Parameters]):
 class OperationRoute(Route):
     """A route of the contract's paths: exactly its methods (no implicit HEAD, which the contract
     does not document), and itself in the scope as `route`, where logs, metrics and traces read its
-    path template."""
+    path template.
+
+    It calls its endpoint and sends the response it returns; an exception goes to the application's
+    error handlers (Starlette's exception middleware, which the whole router runs inside), without
+    a second copy of that wrapper around every route.
+    """
 
     def __init__(
         self, path: str, endpoint: Callable[[Request], Awaitable[Response]], *, methods: list[str]
     ) -> None:
         super().__init__(path, endpoint, methods=methods)
         self.methods = set(methods)
+        self.app = self._respond
+
+    async def _respond(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.endpoint(Request(scope, receive, send))
+        await response(scope, receive, send)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         match, child_scope = super().matches(scope)
         if match is not Match.NONE:
             child_scope["route"] = self
         return match, child_scope
+
+
+class RouteTable(BaseRoute):
+    """The operation routes as one route of the application's router, trying for each request only
+    the routes that can match its path: those of exactly that literal path and the templated ones,
+    in their order (`kit.paths.route_order`). The first that matches path and method wins, else the
+    first that matches the path (a 405), as a router trying every route in turn would decide.
+    """
+
+    def __init__(self, routes: Iterable[OperationRoute]) -> None:
+        self.routes = tuple(routes)
+        self._templated = tuple(route for route in self.routes if route.param_convertors)
+        self._by_literal_path = {
+            route.path: tuple(
+                candidate
+                for candidate in self.routes
+                if candidate.path == route.path or candidate in self._templated
+            )
+            for route in self.routes
+            if not route.param_convertors
+        }
+
+    def _candidates(self, scope: Scope) -> tuple[OperationRoute, ...]:
+        if scope.get("root_path"):
+            # Mounted under a prefix, the routes see the path without it: every route is tried.
+            return self.routes
+        return self._by_literal_path.get(scope["path"], self._templated)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] != "http":
+            return Match.NONE, {}
+        partial: tuple[Match, Scope] | None = None
+        for route in self._candidates(scope):
+            match, child_scope = route.matches(scope)
+            if match is Match.FULL:
+                return match, child_scope
+            if match is Match.PARTIAL and partial is None:
+                partial = match, child_scope
+        return partial or (Match.NONE, {})
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The matched route put itself in the scope (OperationRoute.matches).
+        route: OperationRoute = scope["route"]
+        await route.handle(scope, receive, send)

@@ -1,19 +1,12 @@
-"""Times every request and hands its outcome to the observers: the access log and the RED metrics.
-
-One layer for all of them: a request is timed once, its status captured once. The outcome is handed
-over just before the response's last body message goes to the server, so by the time a client has
-read the whole response, its log line and its metrics are written (a test can count them at once).
-A request whose handler raised is observed as the 500 it becomes.
-"""
+"""What the observers of a request (the access log, the RED metrics) are handed: its route template,
+status and duration. `impl.policies.RequestPolicies` times every request once, captures its status
+once and hands the outcome to each of them."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from kit.asgi import HttpMiddleware
+from starlette.types import Scope
 
 # Requests that match no route (404s) share one label: raw paths would be unbounded and carry ids.
 UNMATCHED_ROUTE = "unmatched"
@@ -27,39 +20,3 @@ def route_template(scope: Scope) -> str:
     route = scope.get("route")
     path: str | None = getattr(route, "path", None)
     return path if path is not None else UNMATCHED_ROUTE
-
-
-class ObserveRequests(HttpMiddleware):
-    def __init__(self, app: ASGIApp, observers: Sequence[Observer]) -> None:
-        super().__init__(app)
-        self._observers = tuple(observers)
-
-    def _observe(self, scope: Scope, status: int, started: float) -> None:
-        seconds = time.perf_counter() - started
-        route = route_template(scope)
-        for observer in self._observers:
-            observer(scope, route, status, seconds)
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = time.perf_counter()
-        status = 0
-        observed = False
-
-        async def send_observed(message: Message) -> None:
-            nonlocal status, observed
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            elif message["type"] == "http.response.body" and not message.get("more_body", False):
-                observed = True
-                self._observe(scope, status, started)
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_observed)
-        except Exception:
-            if not observed:
-                # Starlette's outermost error middleware turns it into a 500 after this layer.
-                self._observe(scope, 500, started)
-            raise
-        if not observed:  # the client went away before the response was complete
-            self._observe(scope, status or 499, started)

@@ -12,10 +12,9 @@ from __future__ import annotations
 import os
 import re
 
-from starlette.types import Receive, Scope, Send
+from starlette.types import Scope
 
 from impl.observability.context import REQUEST_ID
-from kit.asgi import HttpMiddleware, sending_headers
 from kit.problems import PROBLEM_INSTANCE
 
 HEADER = "X-Request-ID"
@@ -29,7 +28,7 @@ _ZERO_PARENT_ID = b"0" * 16
 _HEADER_NAME = HEADER.lower().encode()
 
 # Where a request's id is kept in its ASGI scope, so whichever layer needs it first (the tracing
-# middleware, outside every policy, or RequestIdMiddleware) settles it once for all the others.
+# middleware, outside every policy, or the request policies) settles it once for all the others.
 SCOPE_KEY = "request_id"
 
 
@@ -76,14 +75,14 @@ def problem_instance(request_id: str) -> str:
     return f"urn:request:{request_id}"
 
 
-class RequestIdMiddleware(HttpMiddleware):
-    """Outermost policy: names the request before any other policy can refuse it."""
+def name_request(scope: Scope) -> tuple[bytes, bytes]:
+    """Settles the request's id for everything that runs while it is served, and returns the response
+    header that carries it (impl/policies.py adds it to every answer, refusals of every policy included).
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request_id = request_id_of(scope)
-        # Not reset afterwards: the 500 handler runs after this returns (in the same task, so the
-        # value is this request's), and every request runs in a task of its own.
-        REQUEST_ID.set(request_id)
-        PROBLEM_INSTANCE.set(problem_instance(request_id))
-        header = (_HEADER_NAME, request_id.encode())
-        await self.app(scope, receive, sending_headers(send, lambda: [header]))
+    The context variables are not reset afterwards: the 500 handler runs after the policies return (in
+    the same task, so the value is this request's), and every request runs in a task of its own.
+    """
+    request_id = request_id_of(scope)
+    REQUEST_ID.set(request_id)
+    PROBLEM_INSTANCE.set(problem_instance(request_id))
+    return (_HEADER_NAME, request_id.encode())
