@@ -9,13 +9,16 @@ import logging
 import re
 import secrets
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+import structlog
 
+from impl.observability.context import REQUEST_ID
 from impl.observability.log_format import LogFormat, structured_formatter
-from impl.observability.logging import user_hash_key
+from impl.observability.logging import ACCESS_LOGGER, AccessLog, configure_logging, user_hash_key, user_hasher
 from impl.settings import Settings
 from tests.live_server import app_env, free_port, migrated_sqlite, production_server
 from tests.support import TASKS, TEST_CURSOR_SECRET, TEST_SECRET, settings_for, sign_token
@@ -183,3 +186,52 @@ def test_tracebacks_are_rendered_without_local_variables(log_format: LogFormat) 
     rendered = structured_formatter(log_format).format(record)
     assert "RuntimeError: boom" in rendered
     assert MARKER not in rendered
+
+
+@pytest.fixture
+def process_logging() -> Iterator[None]:
+    """For a test that configures this process's logging: everything it changed is put back after."""
+    loggers = [logging.root, *(logging.getLogger(name) for name in list(logging.root.manager.loggerDict))]
+    saved = [(logger, logger.handlers[:], logger.level, logger.propagate) for logger in loggers]
+    yield
+    structlog.reset_defaults()
+    for logger, handlers, level, propagate in saved:
+        logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
+
+
+@pytest.mark.parametrize("log_format", ["json", "console"])
+@pytest.mark.usefixtures("process_logging")
+def test_the_access_line_is_what_the_configured_logger_writes_for_it(
+    log_format: LogFormat, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = settings_for("sqlite+aiosqlite://", log_format=log_format)
+    configure_logging(settings)
+    scope = {"method": "PATCH", "state": {"user_id": USER}}
+    REQUEST_ID.set("req-1")
+    try:
+        AccessLog(settings)(scope, "/api/tasks/{task_id}", 200, 0.0123)
+        structlog.get_logger(ACCESS_LOGGER).bind(logger=ACCESS_LOGGER).info(
+            "request",
+            method="PATCH",
+            route="/api/tasks/{task_id}",
+            status=200,
+            duration_ms=12.3,
+            user=user_hasher(settings)(USER),
+        )
+    finally:
+        REQUEST_ID.set(None)
+    written, expected = capsys.readouterr().err.splitlines()
+    timestamp = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z")
+    assert timestamp.search(written), written
+    assert timestamp.sub("T", written) == timestamp.sub("T", expected)
+    assert "req-1" in written
+    assert USER not in written
+
+
+@pytest.mark.usefixtures("process_logging")
+def test_no_access_line_is_written_below_the_log_level(capsys: pytest.CaptureFixture[str]) -> None:
+    settings = settings_for("sqlite+aiosqlite://", log_level="WARNING")
+    configure_logging(settings)
+    AccessLog(settings)({"method": "GET"}, "/healthz", 200, 0.001)
+    logging.getLogger("tests").warning("still written")
+    assert capsys.readouterr().err.count("\n") == 1
