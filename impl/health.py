@@ -3,15 +3,13 @@ this instance should get traffic: not while it shuts down, and only with a writa
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from starlette.requests import Request
 
 from generated import models
 from generated.interface import HealthHandler
-from impl.db import RequestDatabase, request_database
+from impl.db import RequestDatabase
 from impl.errors import ServiceUnavailable
+from impl.handler_context import handler_context
 from impl.shutdown import ShutdownDrain
 
 OK = models.Health(status=models.Status.ok)
@@ -34,7 +32,8 @@ class HealthProbes:
         return OK
 
 
-@asynccontextmanager
-async def health_probes(request: Request) -> AsyncIterator[HealthHandler]:
-    async with request_database(request) as database:
-        yield HealthProbes(database, request.app.state.drain)
+def _health_probes(database: RequestDatabase, request: Request) -> HealthHandler:
+    return HealthProbes(database, request.app.state.drain)
+
+
+health_probes = handler_context(_health_probes)

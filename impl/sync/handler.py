@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.requests import Request
 
 from generated import models
 from generated.interface import SyncHandler
-from impl.db import RequestDatabase, request_database
+from impl.db import RequestDatabase
+from impl.handler_context import handler_context
 from impl.sync.events import ChangeEvents
 from impl.sync.feed import CHANGE_COLUMNS, TOMBSTONE, ChangeFeed
 from impl.sync.service import SyncService
@@ -72,7 +71,8 @@ class ChangesHandler:
         )
 
 
-@asynccontextmanager
-async def sync_handler(request: Request) -> AsyncIterator[SyncHandler]:
-    async with request_database(request) as database:
-        yield ChangesHandler(database, request.app.state.sync)
+def _sync_handler(database: RequestDatabase, request: Request) -> SyncHandler:
+    return ChangesHandler(database, request.app.state.sync)
+
+
+sync_handler = handler_context(_sync_handler)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TypeVar
 from urllib.parse import urlencode
@@ -15,8 +14,9 @@ from starlette.responses import Response
 from generated import models
 from generated.interface import TasksHandler
 from generated.routes import PATHS
-from impl.db import RequestDatabase, request_database
+from impl.db import RequestDatabase
 from impl.errors import NotFound, PreconditionFailed, PreconditionRequired
+from impl.handler_context import handler_context
 from impl.idempotency import IdempotencyKeys, KeyedRequest, request_fingerprint
 from impl.settings import Settings
 from impl.tasks.cursor import Cursor, CursorCodec, query_fingerprint
@@ -346,9 +346,10 @@ def _bulk_outcome(
     )
 
 
+def _task_handler(database: RequestDatabase, request: Request) -> TasksHandler:
+    return TaskHandler(database, request.app.state.cursors, request.app.state.settings)
+
+
 # The generated routes leave this block before the response is sent, so the commit runs first: an
 # acknowledged write is durable.
-@asynccontextmanager
-async def task_handler(request: Request) -> AsyncIterator[TasksHandler]:
-    async with request_database(request) as database:
-        yield TaskHandler(database, request.app.state.cursors, request.app.state.settings)
+task_handler = handler_context(_task_handler)
