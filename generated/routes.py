@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Annotated
 
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -52,6 +52,8 @@ PATHS = {
 class ListTasksParameters(BaseModel):
     """The parameters of listTasks, as the contract declares them (aliases: the names requests use)."""
 
+    model_config = ConfigDict(frozen=True)
+
     status: models.StatusFilter = models.StatusFilter('all')
 
     sort: models.TaskSort = models.TaskSort('-created_at')
@@ -89,6 +91,8 @@ class ListTasksParameters(BaseModel):
 class CreateTaskParameters(BaseModel):
     """The parameters of createTask, as the contract declares them (aliases: the names requests use)."""
 
+    model_config = ConfigDict(frozen=True)
+
     idempotency_key: Annotated[
         str | None,
         Field(
@@ -102,6 +106,8 @@ class CreateTaskParameters(BaseModel):
 
 class BulkUpdateTasksParameters(BaseModel):
     """The parameters of bulkUpdateTasks, as the contract declares them (aliases: the names requests use)."""
+
+    model_config = ConfigDict(frozen=True)
 
     idempotency_key: Annotated[
         str | None,
@@ -117,6 +123,8 @@ class BulkUpdateTasksParameters(BaseModel):
 class ListChangesParameters(BaseModel):
     """The parameters of listChanges, as the contract declares them (aliases: the names requests use)."""
 
+    model_config = ConfigDict(frozen=True)
+
     since: Annotated[
         str | None, Field(min_length=1, max_length=512, pattern='^[A-Za-z0-9_-]+$')
     ] = None
@@ -126,6 +134,8 @@ class ListChangesParameters(BaseModel):
 
 class ClearCompletedTasksParameters(BaseModel):
     """The parameters of clearCompletedTasks, as the contract declares them (aliases: the names requests use)."""
+
+    model_config = ConfigDict(frozen=True)
 
     idempotency_key: Annotated[
         str | None,
@@ -141,6 +151,8 @@ class ClearCompletedTasksParameters(BaseModel):
 class StreamTaskEventsParameters(BaseModel):
     """The parameters of streamTaskEvents, as the contract declares them (aliases: the names requests use)."""
 
+    model_config = ConfigDict(frozen=True)
+
     last_event_id: Annotated[
         str | None, Field(alias="last-event-id", pattern='^[0-9]{1,18}$')
     ] = None
@@ -148,6 +160,8 @@ class StreamTaskEventsParameters(BaseModel):
 
 class GetTaskParameters(BaseModel):
     """The parameters of getTask, as the contract declares them (aliases: the names requests use)."""
+
+    model_config = ConfigDict(frozen=True)
 
     task_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
 
@@ -164,6 +178,8 @@ class GetTaskParameters(BaseModel):
 
 class ReplaceTaskParameters(BaseModel):
     """The parameters of replaceTask, as the contract declares them (aliases: the names requests use)."""
+
+    model_config = ConfigDict(frozen=True)
 
     task_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
 
@@ -191,6 +207,8 @@ class ReplaceTaskParameters(BaseModel):
 class PatchTaskParameters(BaseModel):
     """The parameters of patchTask, as the contract declares them (aliases: the names requests use)."""
 
+    model_config = ConfigDict(frozen=True)
+
     task_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
 
     if_match: Annotated[
@@ -217,6 +235,8 @@ class PatchTaskParameters(BaseModel):
 class DeleteTaskParameters(BaseModel):
     """The parameters of deleteTask, as the contract declares them (aliases: the names requests use)."""
 
+    model_config = ConfigDict(frozen=True)
+
     task_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
 
     if_match: Annotated[
@@ -242,6 +262,8 @@ class DeleteTaskParameters(BaseModel):
 
 class CompleteTaskParameters(BaseModel):
     """The parameters of completeTask, as the contract declares them (aliases: the names requests use)."""
+
+    model_config = ConfigDict(frozen=True)
 
     task_id: Annotated[int, Field(ge=1, le=9223372036854775807)]
 

@@ -32,7 +32,16 @@ class ParameterReader(Generic[Parameters]):
     Names are the contract's (headers lower-cased); the model's fields carry them as aliases. An
     absent parameter is left out, so the model's default (the contract's) applies; a repeated query
     parameter counts with its last value.
+
+    The models are frozen, and the reading of a request's raw parameters (its path parameters, query
+    string and the named headers, as sent) is remembered: clients send the same few parameter sets
+    over and over (`?limit=50`), and validating one costs more than looking it up. Only short inputs
+    are remembered, at most `MEMO_SIZE` of them per operation, the oldest forgotten first; a refusal
+    is never remembered.
     """
+
+    MEMO_SIZE = 256
+    MEMO_MAX_INPUT_BYTES = 256
 
     def __init__(
         self,
@@ -49,8 +58,31 @@ class ParameterReader(Generic[Parameters]):
             for location, names in (("path", path), ("query", query), ("header", header))
             for name in names
         }
+        self._header_names = frozenset(name.encode("latin-1") for name in header)
+        self._memo: dict[tuple[Any, ...], Parameters] = {}
 
     def read(self, request: Request) -> Parameters:
+        key = self._raw(request.scope)
+        remembered = self._memo.get(key) if key is not None else None
+        if remembered is not None:
+            return remembered
+        parameters = self._validated(request)
+        if key is not None:
+            if len(self._memo) >= self.MEMO_SIZE:
+                del self._memo[next(iter(self._memo))]
+            self._memo[key] = parameters
+        return parameters
+
+    def _raw(self, scope: Scope) -> tuple[Any, ...] | None:
+        """What the parameters are read from, as sent; None when it is too long to remember."""
+        path_params = scope.get("path_params", {})
+        path = tuple(path_params.get(name) for name in self._path)
+        query: bytes = scope["query_string"] if self._query else b""
+        headers = tuple((name, value) for name, value in scope["headers"] if name in self._header_names)
+        size = len(query) + sum(len(str(value)) for value in path) + sum(len(value) for _, value in headers)
+        return (path, query, headers) if size <= self.MEMO_MAX_INPUT_BYTES else None
+
+    def _validated(self, request: Request) -> Parameters:
         values: dict[str, Any] = {}
         if self._path:
             path_params = request.path_params
