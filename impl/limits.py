@@ -51,7 +51,8 @@ class RequestLimits(HttpMiddleware):
 
     A chunked body is counted while the route reads it; past the limit `receive` raises
     ContentTooLarge (rendered by the service's problem handler), so no more of it is read. A body
-    with a Content-Length needs no counting: the HTTP server hands the app exactly that many bytes.
+    with a Content-Length needs no counting: the HTTP server hands the app exactly that many bytes;
+    nor does an HTTP/1 request with neither header, which has no body at all (RFC 9112, 6.3).
     """
 
     def __init__(self, app: ASGIApp, *, max_header_bytes: int, max_body_bytes: int) -> None:
@@ -65,7 +66,7 @@ class RequestLimits(HttpMiddleware):
         if refusal is not None:
             await refusal.response()(scope, receive, send)
             return
-        if _content_length(headers) is not None:
+        if _content_length(headers) is not None or _has_no_body(scope):
             await self.app(scope, receive, send)
             return
         await self._counting_body(scope, receive, send)
@@ -114,6 +115,12 @@ class RequestLimits(HttpMiddleware):
             if started:
                 raise
             await too_large.response()(scope, receive, send)
+
+
+def _has_no_body(scope: Scope) -> bool:
+    if not scope.get("http_version", "1.1").startswith("1"):
+        return False  # HTTP/2 and 3 frame a body without either header
+    return all(name != b"transfer-encoding" for name, _ in scope["headers"])
 
 
 def _content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
