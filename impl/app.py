@@ -80,6 +80,8 @@ def create_app(
                 yield
         purge.cancel()
         await verifier.aclose()
+        # The connections the gate holds idle go back to the pool first, so that dispose closes them.
+        await app.state.gate.aclose()
         await engine.dispose()
         if tracer_provider is not None:
             tracer_provider.shutdown()  # exports the spans still buffered

@@ -14,6 +14,7 @@ import math
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
+from types import TracebackType
 from typing import Any, Protocol
 
 import asyncpg
@@ -101,8 +102,27 @@ def _statement_cache_args(size: int) -> dict[str, Any]:
     return args
 
 
+# nullcontext holds nothing between uses: one serves every untraced statement.
+_NO_SPAN = nullcontext()
+
+
 def _untraced(_sql: str) -> AbstractContextManager[object]:
-    return nullcontext()
+    return _NO_SPAN
+
+
+class HeldConnection:
+    """A connection the gate holds checked out of SQLAlchemy's pool, lent to a request or idle
+    between requests; kept across requests, so neither checkout nor checkin (and its reset) is paid."""
+
+    __slots__ = ("checked_out_at", "connection", "driver", "idle_since")
+
+    def __init__(self, connection: AsyncConnection, checked_out_at: float) -> None:
+        self.connection = connection
+        # Compared with when a connection was last found dead: one checked out before then is replaced.
+        self.checked_out_at = checked_out_at
+        # Both set each time it is given back, while it waits in the gate's idle list.
+        self.driver: asyncpg.Connection | None = None
+        self.idle_since = checked_out_at
 
 
 class ConnectionGate:
@@ -111,6 +131,11 @@ class ConnectionGate:
     Without it, requests wait in the pool's own queue, where a request arriving just as a
     connection is returned takes it ahead of those already waiting: under a burst some requests
     wait for seconds while others pass straight through. An asyncio.Semaphore wakes waiters in order.
+
+    On PostgreSQL the gate also keeps the connections requests give back checked out of the pool
+    (up to `max_idle_held`), clean and ready for the next request: SQLAlchemy's checkout and checkin
+    (events, the reset's rollback, its queue) cost more Python than a whole simple query. The most
+    recently given back is lent first, so a light load reuses a few hot connections, which skip the ping.
     """
 
     def __init__(
@@ -120,13 +145,25 @@ class ConnectionGate:
         timeout_seconds: float,
         *,
         ping_after_idle_seconds: float | None = None,
+        max_idle_held: int = 0,
     ) -> None:
         self.engine = engine
-        # When the database was last seen to drop a connection: every pooled connection returned
-        # before then is pinged on its next checkout (see _ping_when_needed).
+        self.dialect: str = engine.dialect.name
+        # When the database was last seen to drop a connection: every connection given back before
+        # then is pinged before its next use (see _ping_when_needed and _answers_when_asked).
         self._lost_at = -math.inf
+        self._ping_after_idle = ping_after_idle_seconds
         if ping_after_idle_seconds is not None:
             self._ping_when_needed(ping_after_idle_seconds)
+        # When a connection was last invalidated for an error: every connection held since before
+        # then is replaced, as SQLAlchemy's pool replaces every connection older than that.
+        self._invalidated_at = -math.inf
+        self._max_idle_held = max_idle_held
+        self._idle: list[HeldConnection] = []
+        # The connections lent out, by id(): an AsyncConnection hashes in Python, an int in C.
+        self._lent: dict[int, HeldConnection] = {}
+        if max_idle_held:
+            event.listen(engine.sync_engine.pool, "invalidate", self._on_invalidate)
         # Statements run straight on the driver are traced through this when tracing is on
         # (impl/observability/tracing.py sets it); SQLAlchemy's own are traced by its engine tracer.
         self.trace_statement: Callable[[str], AbstractContextManager[object]] = _untraced
@@ -152,12 +189,44 @@ class ConnectionGate:
         else:
             await self._slots.acquire()
         try:
-            connection = await self.engine.connect()
+            held = await self._ready_connection()
         except BaseException:
             self._slots.release()
             raise
+        self._lent[id(held.connection)] = held
         DB_CONNECTIONS_IN_USE.inc()
-        return connection
+        return held.connection
+
+    async def _ready_connection(self) -> HeldConnection:
+        """The connection given back last, pinged first when it may be dead; else one from the pool."""
+        while self._idle:
+            held = self._idle.pop()
+            try:
+                if held.checked_out_at > self._invalidated_at and await self._answers_when_asked(held):
+                    return held
+            except BaseException:
+                await _discard(held)
+                raise
+            await _discard(held)
+        return HeldConnection(await self.engine.connect(), time.monotonic())
+
+    async def _answers_when_asked(self, held: HeldConnection) -> bool:
+        """False when a ping, sent only if the connection may be dead, fails: the database dropped
+        connections, and every connection held since before now is replaced (_on_invalidate)."""
+        driver = held.driver  # set when it was given back
+        if driver is None or self._ping_after_idle is None:
+            return True
+        idle_since = held.idle_since
+        if time.monotonic() - idle_since <= self._ping_after_idle and idle_since > self._lost_at:
+            return True
+        try:
+            await driver.fetchrow(";")
+        except Exception as exc:
+            await held.connection.invalidate(exc)
+            # Those idle in SQLAlchemy's pool are pinged before use (its checkout listener).
+            self.connections_lost()
+            return False
+        return True
 
     def _ping_when_needed(self, idle_seconds: float) -> None:
         """Ping a pooled connection before use only when it may be dead: after it sat idle, or when
@@ -167,6 +236,8 @@ class ConnectionGate:
         A connection in steady use has just proven itself; one that idled may have been cut by a
         database restart, a serverless compute suspending, or a NAT or pooler timeout; and when one
         connection was found lost (the database restarted or failed over), the others were cut too.
+        This covers the connections idle in SQLAlchemy's pool; the gate's own are pinged by
+        _answers_when_asked, by the same rule.
         """
         pool = self.engine.sync_engine.pool
 
@@ -185,28 +256,95 @@ class ConnectionGate:
                 # The pool discards every connection older than this one and retries with a new one.
                 raise InvalidatePoolError() from exc
 
+    def _on_invalidate(self, _dbapi_connection: Any, _record: Any, exception: BaseException | None) -> None:
+        # An invalidation for an error is a connection found dead (a failed ping, a disconnect seen by
+        # SQLAlchemy, which then invalidates its whole pool): the gate replaces those it holds as well.
+        # One invalidated without an error is a single connection retired on purpose.
+        if exception is not None:
+            self._invalidated_at = time.monotonic()
+
     def connections_lost(self) -> None:
         """The database dropped a connection: the pooled ones are suspect until pinged."""
         self._lost_at = time.monotonic()
 
     async def release(self, connection: AsyncConnection) -> None:
-        """Returns the connection to the pool, rolling back whatever was not committed."""
+        """Takes the connection back: kept for the next request when nothing of this one is left on it
+        (an open transaction is rolled back) and there is room, else returned to the pool."""
+        held = self._lent.pop(id(connection), None)
+        kept = False
         try:
-            await connection.close()
+            kept = held is not None and await self._kept(held)
         finally:
-            self._slots.release()
-            DB_CONNECTIONS_IN_USE.dec()
+            try:
+                if not kept:
+                    # The pool rolls back what was not committed; an invalidated one reconnects when used.
+                    await connection.close()
+            finally:
+                self._slots.release()
+                DB_CONNECTIONS_IN_USE.dec()
+
+    async def _kept(self, held: HeldConnection) -> bool:
+        if len(self._idle) >= self._max_idle_held:
+            return False
+        proxied = held.connection.sync_connection
+        if proxied is None or proxied.invalidated or proxied.closed:
+            return False
+        if held.checked_out_at <= self._invalidated_at:
+            await held.connection.invalidate()
+            return False
+        driver: asyncpg.Connection = proxied.connection.driver_connection
+        transaction_left_open = driver.is_in_transaction() or proxied.in_transaction()
+        if transaction_left_open and not await _rolled_back(held.connection, driver):
+            return False
+        if len(self._idle) >= self._max_idle_held:  # others were kept while it rolled back
+            return False
+        held.driver = driver
+        held.idle_since = time.monotonic()
+        self._idle.append(held)
+        return True
+
+    async def aclose(self) -> None:
+        """Returns the idle connections the gate holds to the pool, and any given back from now on, so
+        that engine.dispose() (which closes only the pool's own) closes them: call it just before."""
+        self._max_idle_held = 0
+        idle, self._idle = self._idle, []
+        for held in idle:
+            await held.connection.close()
+
+
+async def _discard(held: HeldConnection) -> None:
+    """Closes the connection and returns its place to the pool, which opens a new one when next asked."""
+    await held.connection.invalidate()
+    await held.connection.close()
+
+
+async def _rolled_back(connection: AsyncConnection, driver: asyncpg.Connection) -> bool:
+    """Whether a transaction left open (begun straight on the driver, or SQLAlchemy's own) was
+    rolled back; one that cannot roll back is invalidated, never lent to the next request."""
+    try:
+        if driver.is_in_transaction():
+            await driver.execute("ROLLBACK")
+        await connection.rollback()
+    except Exception:
+        await connection.invalidate()
+        return False
+    return True
 
 
 def create_gate(engine: AsyncEngine, settings: Settings) -> ConnectionGate:
     if engine.dialect.name == "sqlite":
         # One writer at a time anyway; SQLAlchemy's own pool (5 + 10) is the limit.
         return ConnectionGate(engine, SQLITE_POOL_CAPACITY, settings.db_pool_timeout_seconds)
+    capacity = settings.db_pool_size + settings.db_max_overflow
     return ConnectionGate(
         engine,
-        settings.db_pool_size + settings.db_max_overflow,
+        capacity,
         settings.db_pool_timeout_seconds,
         ping_after_idle_seconds=settings.db_ping_after_idle_seconds,
+        # One of the pool's connections is always left to those who connect through the engine itself
+        # (the tombstone purge, impl/sync/purge.py), which would otherwise wait out the pool timeout
+        # behind connections the gate holds idle.
+        max_idle_held=capacity - 1,
     )
 
 
@@ -217,24 +355,23 @@ class ChangeAnnouncer(Protocol):
 
 
 class RequestDatabase:
-    """A request's database access: one pooled connection, checked out on first use and committed once.
+    """A request's database access: one connection from the gate, taken on first use and committed once.
 
     Plain SQLAlchemy Core on an AsyncConnection: the repository runs Core statements only, and an ORM
-    session around them costs a quarter of a small request's CPU (measured). Checking out lazily keeps
-    requests that never reach the database (liveness, rejected input) off the pool.
+    session around them costs a quarter of a small request's CPU (measured). Connecting lazily keeps
+    requests that never reach the database (liveness, rejected input) off the pool. `async with` it
+    (request_database) commits when the block completes and gives the connection back either way.
     """
 
     def __init__(self, gate: ConnectionGate, announcer: ChangeAnnouncer | None = None) -> None:
         self._gate = gate
+        # A plain attribute, not a property: read several times per request.
+        self.dialect = gate.dialect
         self._connection: AsyncConnection | None = None
         self._announcer = announcer
         self._announcements: list[tuple[str, int]] = []
         self._in_transaction = False
         self._driver_connection: asyncpg.Connection | None = None
-
-    @property
-    def dialect(self) -> str:
-        return self._gate.engine.dialect.name
 
     async def _connected(self) -> AsyncConnection:
         if self._connection is None:
@@ -249,20 +386,9 @@ class RequestDatabase:
             return list((await self.execute(statement, parameters)).all())
         compiled = compiled_for_asyncpg(statement)
         with self._gate.trace_statement(compiled.sql):
-            async with self._dropped_if_lost():
+            async with DroppedIfLost(self):
                 driver = await self._driver()
                 return await driver.fetch(compiled.sql, *compiled.arguments(parameters))  # type: ignore[no-any-return]
-
-    @asynccontextmanager
-    async def _dropped_if_lost(self) -> AsyncIterator[None]:
-        """Around every use of the driver connection: one the database lost is invalidated, as
-        SQLAlchemy does for its own statements, so the pool never hands it to the next request."""
-        try:
-            yield
-        except BaseException as exc:
-            if is_database_unavailable(exc):
-                await self._drop_lost_connections()
-            raise
 
     async def _drop_lost_connections(self) -> None:
         # A lost connection means the database restarted or failed over, which cut every pooled
@@ -330,7 +456,7 @@ class RequestDatabase:
         statements executed through SQLAlchemy (execute) and straight on the driver (fetch) alike
         run inside this one. The connection is back in autocommit once it commits or rolls back.
         """
-        async with self._dropped_if_lost():
+        async with DroppedIfLost(self):
             # asyncpg refuses to even create a transaction on a connection it knows is closed.
             transaction = (await self._driver()).transaction(isolation="read_committed")
             await transaction.start()
@@ -341,7 +467,7 @@ class RequestDatabase:
             await self._roll_back(transaction, exc)
             raise
         else:
-            async with self._dropped_if_lost():
+            async with DroppedIfLost(self):
                 await transaction.commit()
         finally:
             self._in_transaction = False
@@ -377,13 +503,42 @@ class RequestDatabase:
             connection, self._connection = self._connection, None
             await self._gate.release(connection)
 
+    # A class's own __aenter__/__aexit__, not @asynccontextmanager: a generator-based context manager
+    # costs about seven more Python calls per use, and every request enters this one.
+    async def __aenter__(self) -> RequestDatabase:
+        return self
 
-@asynccontextmanager
-async def request_database(request: Request) -> AsyncIterator[RequestDatabase]:
-    """The request's database, committed when the block completes and returned to the pool either way."""
-    database = RequestDatabase(request.app.state.gate, getattr(request.app.state, "announcer", None))
-    try:
-        yield database
-        await database.commit()
-    finally:
-        await database.close()
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        """Commits when the block completed, and returns the connection to the pool either way."""
+        try:
+            if exc_type is None:
+                await self.commit()
+        finally:
+            await self.close()
+
+
+class DroppedIfLost:
+    """Around every use of the driver connection: one the database lost is invalidated, as
+    SQLAlchemy does for its own statements, so the pool never hands it to the next request."""
+
+    __slots__ = ("_database",)
+
+    def __init__(self, database: RequestDatabase) -> None:
+        self._database = database
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        if exc is not None and is_database_unavailable(exc):
+            await self._database._drop_lost_connections()
+
+
+def request_database(request: Request) -> RequestDatabase:
+    """The request's database, for `async with`: committed when the block completes and returned to the
+    pool either way."""
+    return RequestDatabase(request.app.state.gate, getattr(request.app.state, "announcer", None))
