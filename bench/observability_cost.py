@@ -38,25 +38,7 @@ from impl.observability.logging import AccessLog, configure_logging
 from impl.observability.metrics import RequestMetrics
 from impl.observability.request_id import request_id_from
 from impl.settings import Settings
-from tests.support import TEST_SECRET, auth, http_scope, migrate
-
-
-async def _call(
-    app: Any, path: str, headers: list[tuple[bytes, bytes]], method: str = "GET", body: bytes = b""
-) -> int:
-    status = 0
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-
-    scope = http_scope(method, path, headers) | {"state": {}}
-    await app(scope, receive, send)
-    return status
+from tests.support import TEST_SECRET, asgi_status, auth, migrate
 
 
 def _build(variant: str, url: str) -> Any:
@@ -90,12 +72,12 @@ async def main() -> None:
     apps = {variant: _build(variant, url) for variant in ("bare", "logs", "metrics")}
     tune_garbage_collector()  # as impl.main does once the app is built
     json_headers = [*headers, (b"content-type", b"application/json")]
-    assert await _call(apps["bare"], "/api/tasks", json_headers, "POST", b'{"title": "t"}') == 201
+    assert await asgi_status(apps["bare"], "POST", "/api/tasks", json_headers, body=b'{"title": "t"}') == 201
     path = "/api/tasks/1"
     # Each app's first requests warm its caches (token memo, statements, label children).
     for app in apps.values():
         for _ in range(200):
-            assert await _call(app, path, headers) == 200
+            assert await asgi_status(app, "GET", path, headers) == 200
 
     settings = apps["metrics"].state.settings
     print("Each observer alone, per request:")
@@ -109,7 +91,7 @@ async def main() -> None:
         for variant in order:
             started = time.process_time()
             for _ in range(args.requests):
-                await _call(apps[variant], path, headers)
+                await asgi_status(apps[variant], "GET", path, headers)
             per_request = (time.process_time() - started) / args.requests
             best[variant] = min(best.get(variant, per_request), per_request)
     for app in apps.values():

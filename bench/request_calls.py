@@ -29,7 +29,7 @@ import orjson
 from bench.lean import LeanApp
 from impl.app import create_app
 from impl.observability.logging import configure_logging
-from tests.support import auth, fresh_postgres_database, http_scope, postgres_admin_url, settings_for
+from tests.support import asgi_status, auth, fresh_postgres_database, postgres_admin_url, settings_for
 
 App = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 BODY = orjson.dumps({"title": "Buy oat milk", "tags": ["home", "work"], "priority": "high"})
@@ -37,21 +37,10 @@ WARM_UP = 60
 
 
 async def _status(app: App, method: str, path: str, query: bytes = b"", body: bytes = b"") -> int:
-    status = 0
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-
     headers = [(name.lower().encode(), value.encode()) for name, value in auth("calls-user").items()]
     if body:
         headers += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await app(http_scope(method, path, headers) | {"query_string": query}, receive, send)
-    return status
+    return await asgi_status(app, method, path, headers, query=query, body=body)
 
 
 def _operations() -> dict[str, tuple[str, str, bytes, bytes]]:

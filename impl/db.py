@@ -216,8 +216,7 @@ class ConnectionGate:
         driver = held.driver  # set when it was given back
         if driver is None or self._ping_after_idle is None:
             return True
-        idle_since = held.idle_since
-        if time.monotonic() - idle_since <= self._ping_after_idle and idle_since > self._lost_at:
+        if not self._may_be_dead(held.idle_since, self._ping_after_idle):
             return True
         try:
             await driver.fetchrow(";")
@@ -247,14 +246,18 @@ class ConnectionGate:
 
         @event.listens_for(pool, "checkout")
         def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-            idle_since = record.info.get("idle_since", time.monotonic())
-            if time.monotonic() - idle_since <= idle_seconds and idle_since > self._lost_at:
+            if not self._may_be_dead(record.info.get("idle_since", time.monotonic()), idle_seconds):
                 return
             try:
                 dbapi_connection.ping()
             except Exception as exc:
                 # The pool discards every connection older than this one and retries with a new one.
                 raise InvalidatePoolError() from exc
+
+    def _may_be_dead(self, idle_since: float, idle_seconds: float) -> bool:
+        """The one rule for both kinds of idle connection: it sat idle too long, or was given back
+        before the database was last seen to drop a connection."""
+        return time.monotonic() - idle_since > idle_seconds or idle_since <= self._lost_at
 
     def _on_invalidate(self, _dbapi_connection: Any, _record: Any, exception: BaseException | None) -> None:
         # An invalidation for an error is a connection found dead (a failed ping, a disconnect seen by

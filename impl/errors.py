@@ -43,6 +43,11 @@ class ContentTooLarge(Problem):
     detail = "The request body is too large."
 
 
+class HeadersTooLarge(Problem):
+    status = 431
+    detail = "The request headers are too large."
+
+
 class ServiceUnavailable(Problem):
     status = 503
     detail = "The database is unavailable; retry later."

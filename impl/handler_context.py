@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Generic, TypeVar
 
@@ -29,7 +28,7 @@ class OpenHandler(Generic[Handler]):
     def __init__(self, build: HandlerFactory[Handler], request: Request) -> None:
         self._build = build
         self._request = request
-        self._database: AbstractAsyncContextManager[RequestDatabase] | None = None
+        self._database: RequestDatabase | None = None
 
     async def __aenter__(self) -> Handler:
         self._database = request_database(self._request)
@@ -37,9 +36,9 @@ class OpenHandler(Generic[Handler]):
 
     async def __aexit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> bool | None:
+    ) -> None:
         assert self._database is not None, "entered before it is left"
-        return await self._database.__aexit__(kind, error, trace)
+        await self._database.__aexit__(kind, error, trace)
 
 
 def handler_context(build: HandlerFactory[Handler]) -> Callable[[Request], OpenHandler[Handler]]:

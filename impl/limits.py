@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from impl.auth.dependency import MAX_TOKEN_BYTES, TokenTooLong
-from impl.errors import ContentTooLarge
+from impl.errors import ContentTooLarge, HeadersTooLarge
 from kit.asgi import HttpMiddleware
 from kit.problems import Problem
 
@@ -24,10 +24,6 @@ JSON_CONTENT_SECURITY_POLICY = b"default-src 'none'; frame-ancestors 'none'"
 # Tasks are private: no shared or browser cache keeps them. The contract itself is public.
 PRIVATE_CACHE_CONTROL = b"no-store"
 PUBLIC_PATHS = frozenset({"/openapi.json"})
-
-
-class HeadersTooLarge(Problem):
-    status = 431
 
 
 PRIVATE_SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
@@ -62,23 +58,23 @@ class RequestLimits(HttpMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers: list[tuple[bytes, bytes]] = scope["headers"]
-        refusal = self._refusal(headers)
+        declared = _content_length(headers)
+        refusal = self._refusal(headers, declared)
         if refusal is not None:
             await refusal.response()(scope, receive, send)
             return
-        if _content_length(headers) is not None or _has_no_body(scope):
+        if declared is not None or _has_no_body(scope):
             await self.app(scope, receive, send)
             return
         await self._counting_body(scope, receive, send)
 
-    def _refusal(self, headers: list[tuple[bytes, bytes]]) -> Problem | None:
+    def _refusal(self, headers: list[tuple[bytes, bytes]], declared: int | None) -> Problem | None:
         if sum(len(name) + len(value) for name, value in headers) > self.max_header_bytes:
             return HeadersTooLarge(f"The request headers exceed {self.max_header_bytes} bytes.")
         # The credentials after the scheme, as current_user measures them.
         tokens = (value.partition(b" ")[2].strip() for name, value in headers if name == b"authorization")
         if max(map(len, tokens), default=0) > MAX_TOKEN_BYTES:
             return TokenTooLong()
-        declared = _content_length(headers)
         if declared is not None and declared > self.max_body_bytes:
             return self._too_large()
         return None

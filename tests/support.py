@@ -124,6 +124,30 @@ def http_scope(method: str, path: str, headers: list[tuple[bytes, bytes]]) -> di
     }
 
 
+async def asgi_status(
+    app: Any,
+    method: str,
+    path: str,
+    headers: list[tuple[bytes, bytes]],
+    *,
+    query: bytes = b"",
+    body: bytes = b"",
+) -> int:
+    """Calls an ASGI app with one whole HTTP request, as a server would, and returns the response's status."""
+    status = 0
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    await app(http_scope(method, path, headers) | {"query_string": query}, receive, send)
+    return status
+
+
 @asynccontextmanager
 async def serving(database_url: str, user: str, **settings: object) -> AsyncIterator[httpx.AsyncClient]:
     """The real app on `database_url` (with `settings` overridden), started, and a client signed in
