@@ -13,7 +13,7 @@ import asyncio
 import math
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager, nullcontext
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -66,7 +66,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         )
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         database.url,
         # Bound values are the users' data: kept out of error messages, and so out of the logs.
         hide_parameters=True,
@@ -76,6 +76,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         isolation_level="AUTOCOMMIT",
         # A page of 50 tasks decodes 50 JSONB tag lists; orjson does it several times faster.
         json_deserializer=orjson.loads,
+        json_serializer=_json_text,
         connect_args={
             **database.connect_args,
             **_statement_cache_args(settings.statement_cache_size),
@@ -83,6 +84,26 @@ def create_engine(settings: Settings) -> AsyncEngine:
             "command_timeout": settings.db_statement_timeout_seconds,
         },
     )
+    # After the dialect's own connect hook, which registers the codec this one replaces.
+    event.listen(engine.sync_engine, "connect", _on_postgres_connect)
+    return engine
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _on_postgres_connect(dbapi_connection: Any, _record: Any) -> None:
+    """JSONB read as text straight into orjson's C parser: SQLAlchemy's codec calls a Python function
+    for every value (a page of 50 tasks decodes 50 tag lists) to strip the binary format's version
+    byte. Values go out as the text SQLAlchemy serialised them to (`_json_text`)."""
+
+    async def register(connection: asyncpg.Connection) -> None:
+        await connection.set_type_codec(
+            "jsonb", encoder=str, decoder=orjson.loads, schema="pg_catalog", format="text"
+        )
+
+    dbapi_connection.run_async(register)
 
 
 def _unnamed_statement() -> str:
@@ -420,8 +441,7 @@ class RequestDatabase:
     ) -> Result[Any]:
         return await (await self._connected()).execute(statement, parameters)
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
+    def transaction(self) -> AbstractAsyncContextManager[None]:
         """The statements run inside commit together, or not at all (rolled back on any exception).
 
         On PostgreSQL the connection leaves autocommit for READ COMMITTED until it returns to the
@@ -431,12 +451,13 @@ class RequestDatabase:
         (a keyed create runs the task cap's transaction inside the Idempotency-Key's).
         """
         if self._in_transaction:
-            yield
-            return
+            return _INSIDE_TRANSACTION
         if self.dialect == "postgresql":
-            async with self._postgres_transaction():
-                yield
-            return
+            return PostgresTransaction(self)
+        return self._sqlite_transaction()
+
+    @asynccontextmanager
+    async def _sqlite_transaction(self) -> AsyncIterator[None]:
         connection = await self._connected()
         if connection.in_transaction():
             await connection.commit()
@@ -450,38 +471,6 @@ class RequestDatabase:
             await connection.commit()
         finally:
             self._in_transaction = False
-
-    @asynccontextmanager
-    async def _postgres_transaction(self) -> AsyncIterator[None]:
-        """BEGIN ISOLATION LEVEL READ COMMITTED … COMMIT on the driver connection itself.
-
-        The engine runs in autocommit, so SQLAlchemy's adapter never begins a transaction of its own:
-        statements executed through SQLAlchemy (execute) and straight on the driver (fetch) alike
-        run inside this one. The connection is back in autocommit once it commits or rolls back.
-        """
-        async with DroppedIfLost(self):
-            # asyncpg refuses to even create a transaction on a connection it knows is closed.
-            transaction = (await self._driver()).transaction(isolation="read_committed")
-            await transaction.start()
-        self._in_transaction = True
-        try:
-            yield
-        except BaseException as exc:
-            await self._roll_back(transaction, exc)
-            raise
-        else:
-            async with DroppedIfLost(self):
-                await transaction.commit()
-        finally:
-            self._in_transaction = False
-
-    async def _roll_back(self, transaction: Any, exc: BaseException) -> None:
-        try:
-            await transaction.rollback()
-        except BaseException:
-            # A connection that cannot even roll back is not returned to the pool as it is.
-            await self._drop_lost_connections()
-            raise exc from None
 
     async def read_only(self) -> bool:
         """Whether this connection's database refuses writes: a standby, e.g. the old primary after a
@@ -539,6 +528,52 @@ class DroppedIfLost:
     ) -> None:
         if exc is not None and is_database_unavailable(exc):
             await self._database._drop_lost_connections()
+
+
+# What `transaction()` returns inside a transaction: the outer one commits.
+_INSIDE_TRANSACTION: AbstractAsyncContextManager[None] = nullcontext()
+BEGIN_READ_COMMITTED = "BEGIN ISOLATION LEVEL READ COMMITTED"
+
+
+class PostgresTransaction:
+    """BEGIN ISOLATION LEVEL READ COMMITTED … COMMIT on the driver connection itself.
+
+    The engine runs in autocommit, so SQLAlchemy's adapter never begins a transaction of its own:
+    statements executed through SQLAlchemy (execute) and straight on the driver (fetch) alike run
+    inside this one. The connection is back in autocommit once it commits or rolls back. BEGIN,
+    COMMIT and ROLLBACK go as the plain statements they are, not through asyncpg's transaction
+    object, whose bookkeeping (nesting, savepoints, state checks) a flat transaction does not need;
+    one left open all the same (a request cancelled mid-COMMIT) is rolled back when the gate takes
+    the connection back. A class, not a generator context manager: every create enters it.
+    """
+
+    __slots__ = ("_database",)
+
+    def __init__(self, database: RequestDatabase) -> None:
+        self._database = database
+
+    async def __aenter__(self) -> None:
+        database = self._database
+        async with DroppedIfLost(database):
+            await (await database._driver()).execute(BEGIN_READ_COMMITTED)
+        database._in_transaction = True
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        database = self._database
+        database._in_transaction = False
+        driver = await database._driver()
+        if exc is None:
+            async with DroppedIfLost(database):
+                await driver.execute("COMMIT")
+            return
+        try:
+            await driver.execute("ROLLBACK")
+        except BaseException:
+            # A connection that cannot even roll back is not returned to the pool as it is.
+            await database._drop_lost_connections()
+            raise exc from None
 
 
 def request_database(request: Request) -> RequestDatabase:

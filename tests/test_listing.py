@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import string
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from generated import models
+from impl.tasks.handler import next_page_query
 from tests.support import NEXT_LINK, TASKS, all_pages, create
 
 
@@ -189,3 +195,25 @@ async def test_a_cursor_is_only_valid_for_the_query_that_issued_it(user_a: httpx
     assert reused.json()["errors"] == [
         {"pointer": "query/cursor", "detail": "not a cursor issued for this sort and filter"}
     ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    status=st.sampled_from(list(models.StatusFilter)),
+    sort=st.sampled_from(list(models.TaskSort)),
+    q=st.none() | st.text(),
+    tag=st.none() | st.text(),
+    limit=st.integers(min_value=1, max_value=10**6),
+    cursor=st.text(alphabet=string.ascii_letters + string.digits + "-_", min_size=1),
+)
+def test_the_next_page_query_is_what_urlencode_writes(
+    status: models.StatusFilter,
+    sort: models.TaskSort,
+    q: str | None,
+    tag: str | None,
+    limit: int,
+    cursor: str,
+) -> None:
+    parameters = {"status": status.value, "sort": sort.value, "q": q, "tag": tag, "limit": limit}
+    written = {name: value for name, value in parameters.items() if value is not None} | {"cursor": cursor}
+    assert next_page_query(status, sort, q, tag, limit, cursor) == urlencode(written)

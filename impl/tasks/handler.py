@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TypeVar
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from pydantic import BaseModel, TypeAdapter
 from starlette.requests import Request
@@ -71,6 +71,26 @@ def _body_bytes(body: BaseModel | None) -> bytes:
     return body.model_dump_json(exclude_unset=True).encode() if body is not None else b""
 
 
+def next_page_query(
+    status: models.StatusFilter,
+    sort: models.TaskSort,
+    q: str | None,
+    tag: str | None,
+    limit: int,
+    cursor: str,
+) -> str:
+    """The next page's query string, as `urlencode` writes it for the same parameters (tests/
+    test_listing.py proves it): only the client's own text (q, tag) needs quoting, as the contract's
+    enum values, the limit and the URL-safe cursor are written as they are; `urlencode` would quote
+    every one (a fifth of a list request's work outside its rows)."""
+    query = f"status={status.value}&sort={sort.value}"
+    if q is not None:
+        query += "&q=" + quote_plus(q)
+    if tag is not None:
+        query += "&tag=" + quote_plus(tag)
+    return f"{query}&limit={limit}&cursor={cursor}"
+
+
 class TaskHandler:
     def __init__(self, database: RequestDatabase, cursors: CursorCodec, settings: Settings) -> None:
         self._database = database
@@ -106,10 +126,7 @@ class TaskHandler:
             next_cursor = self._cursors.encode(
                 Cursor(last[SORT_POSITIONS[sort_key]], last[ID]), user_id, fingerprint
             )
-            params = {"status": status.value, "sort": sort.value, "q": q, "tag": tag, "limit": limit}
-            query_string = urlencode(
-                {k: v for k, v in params.items() if v is not None} | {"cursor": next_cursor}
-            )
+            query_string = next_page_query(status, sort, q, tag, limit, next_cursor)
             response.headers["Link"] = f'<{PATHS["listTasks"]}?{query_string}>; rel="next"'
         etag = page_etag(((row[ID], row[VERSION]) for row in page), more)
         response.headers["ETag"] = etag
