@@ -117,6 +117,15 @@ def targets(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _host_speed_text(speed: dict[str, float]) -> str:
+    if "start" not in speed or "mix" not in speed:
+        return ""
+    return (
+        f"; host speed (bench.runner.host_speed) {speed['start']:,.0f} rounds/s at the start, "
+        f"{speed['mix']:,.0f} before the mix ({100 * speed['mix'] / speed['start']:.0f} %)"
+    )
+
+
 def markdown(results: dict[str, Any]) -> str:
     m, seed = results["machine"], results["seed_seconds"]
     profile = results["profile"]
@@ -126,7 +135,8 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"{m['cores']} cores, {m.get('workers', '?')} worker(s) per server, Python {m['python']}, "
         f"Linux {m['kernel']}; load average "
-        f"{m['loadavg_start'][0]:.2f} at the start, {m['loadavg_end'][0]:.2f} at the end. "
+        f"{m['loadavg_start'][0]:.2f} at the start, {m['loadavg_end'][0]:.2f} at the end"
+        f"{_host_speed_text(m.get('host_speed', {}))}. "
         f"{seed['rows']:,} tasks of {profile['users']:,} users seeded in {seed['big']} s; "
         f"each closed-loop run {profile['seconds']} s, the mix {profile['mix_seconds']} s.",
         "",
