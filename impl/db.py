@@ -291,6 +291,16 @@ class ConnectionGate:
         """The database dropped a connection: the pooled ones are suspect until pinged."""
         self._lost_at = time.monotonic()
 
+    @asynccontextmanager
+    async def borrowed(self) -> AsyncIterator[AsyncConnection]:
+        """`async with gate.borrowed() as connection`: a connection outside any request (the periodic
+        purge), given back however the block ends. Requests use RequestDatabase, which connects lazily."""
+        connection = await self.connect()
+        try:
+            yield connection
+        finally:
+            await self.release(connection)
+
     async def release(self, connection: AsyncConnection) -> None:
         """Takes the connection back: kept for the next request when nothing of this one is left on it
         (an open transaction is rolled back) and there is room, else returned to the pool."""

@@ -163,12 +163,9 @@ async def purge_expired_keys(gate: ConnectionGate, at: datetime | None = None) -
     Safe in every worker and instance at once: concurrent purges may pick the same rows, and each row
     is deleted once (the other purge skips a row already gone); no lock or leader is needed.
     """
-    connection = await gate.connect()
-    try:
+    async with gate.borrowed() as connection:
         result = await connection.execute(PURGE_EXPIRED, {"at": at or now()})
         await connection.commit()
-    finally:
-        await gate.release(connection)
     return int(result.rowcount)
 
 

@@ -67,11 +67,8 @@ async def driver_of(connection: AsyncConnection) -> asyncpg.Connection:
 
 async def lent_backend(gate: ConnectionGate) -> int:
     """The backend of the connection the gate lends next, given straight back."""
-    connection = await gate.connect()
-    try:
+    async with gate.borrowed() as connection:
         return await backend_of(connection)
-    finally:
-        await gate.release(connection)
 
 
 async def last_statement(admin: asyncpg.Connection, backend: int) -> str:
@@ -109,11 +106,8 @@ async def test_a_connection_idle_past_the_threshold_is_pinged_before_use(
     async with started(postgres_url, pool_size=2, ping_after=ALWAYS) as app:
         backend = await lent_backend(app.state.gate)
         assert await last_statement(admin, backend) != ";"
-        connection = await app.state.gate.connect()
-        try:
+        async with app.state.gate.borrowed():
             assert await last_statement(admin, backend) == ";"  # the ping, before anything was run
-        finally:
-            await app.state.gate.release(connection)
 
 
 async def test_a_connection_in_steady_use_is_not_pinged_until_connections_are_lost(
@@ -181,13 +175,10 @@ async def test_a_transaction_left_open_on_the_driver_is_rolled_back_before_the_n
         driver = await driver_of(connection)
         await driver.execute("BEGIN; SET LOCAL application_name = 'left open'")
         await gate.release(connection)
-        connection = await gate.connect()
-        try:
+        async with gate.borrowed() as connection:
             assert await backend_of(connection) == backend  # kept, not replaced
             assert not driver.is_in_transaction()
             assert await connection.scalar(text("SELECT current_setting('application_name')")) != "left open"
-        finally:
-            await gate.release(connection)
 
 
 async def test_a_transaction_left_open_in_sqlalchemy_is_rolled_back_before_the_next_request(
@@ -199,12 +190,9 @@ async def test_a_transaction_left_open_in_sqlalchemy_is_rolled_back_before_the_n
         await connection.execute(text("SELECT 1"))  # begins SQLAlchemy's transaction, never committed
         assert connection.in_transaction()
         await gate.release(connection)
-        again = await gate.connect()
-        try:
+        async with gate.borrowed() as again:
             assert again is connection
             assert not again.in_transaction()
-        finally:
-            await gate.release(again)
 
 
 async def test_a_connection_that_cannot_roll_back_is_not_lent_again(
