@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 import orjson
 from fastapi import FastAPI
-from starlette.applications import Starlette
+from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from generated.routes import build_routes
 from impl.auth import TokenVerifier, current_user
@@ -26,7 +26,7 @@ from impl.errors import install_error_handlers
 from impl.health import health_probes
 from impl.idempotency import purge_periodically
 from impl.observability.tracing import instrument, tracer_provider_from_environment
-from impl.policies import install_request_policies
+from impl.policies import request_path
 from impl.ratelimit import RateLimiter
 from impl.settings import Settings
 from impl.shutdown import ShutdownDrain
@@ -41,15 +41,38 @@ if TYPE_CHECKING:
 
 
 class ServiceApp(FastAPI):
-    """FastAPI as the application shell, over Starlette's own middleware stack: FastAPI's adds a layer
-    for its telemetry (off here) and an exit stack that closes the files of dependencies, which no
-    route here has (they are plain routes, kit/routing.py). Every request passed both."""
+    """FastAPI as the application shell, with a request path of its own below Starlette's 500 net
+    (impl/policies.py `request_path`): Starlette's would pass every request through a layer per
+    middleware, its exception middleware, the router and the route, FastAPI's would add a layer for
+    its telemetry (off here) and an exit stack that closes the files of dependencies, which no
+    route here has (they are plain routes, kit/routing.py)."""
 
     # Starlette's own body limit stays off: impl/limits.py's RequestLimits bounds bodies, with a problem.
     max_body_size = None
+    settings: Settings
+    route_table: RouteTable
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # What FastAPI's and Starlette's calls do for an HTTP request, less asking FastAPI's
+        # telemetry, which create_app turns off, whether it is on.
+        if scope["type"] != "http" or self.root_path:
+            await super().__call__(scope, receive, send)
+            return
+        scope["app"] = self
+        if self.middleware_stack is None:
+            self.middleware_stack = self.build_middleware_stack()
+        await self.middleware_stack(scope, receive, send)
 
     def build_middleware_stack(self) -> ASGIApp:
-        return Starlette.build_middleware_stack(self)
+        if self.user_middleware:
+            raise RuntimeError("the service's layers are built by impl.policies.request_path; add one there")
+        # As Starlette splits them: the 500's handler answers in the outermost layer, the rest below.
+        uncaught = self.exception_handlers.get(500) or self.exception_handlers.get(Exception)
+        handlers = {
+            key: value for key, value in self.exception_handlers.items() if key not in (500, Exception)
+        }
+        inner = request_path(self, self.route_table, handlers, self.settings)
+        return ServerErrorMiddleware(inner, handler=uncaught, debug=self.debug)
 
 
 def create_app(
@@ -100,7 +123,7 @@ def create_app(
         # whether one is on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
-    app.state.settings = settings
+    app.settings = app.state.settings = settings
     app.state.engine = engine
     app.state.gate = create_gate(engine, settings)
     app.state.drain = drain
@@ -120,9 +143,10 @@ def create_app(
         health=health_probes,
         current_user=current_user,
     )
-    app.router.routes.append(RouteTable([*operations, *_contract_routes(docs=settings.docs_served)]))
+    # In the router too, where a 405 is decided and OpenTelemetry looks a request's route up.
+    app.route_table = RouteTable([*operations, *_contract_routes(docs=settings.docs_served)])
+    app.router.routes.append(app.route_table)
     install_error_handlers(app, settings.retry_after_seconds)
-    install_request_policies(app, settings)
     if tracer_provider is not None:
         instrument(app, engine, tracer_provider)
     return app

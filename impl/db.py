@@ -420,9 +420,19 @@ class RequestDatabase:
             return list((await self.execute(statement, parameters)).all())
         compiled = compiled_for_asyncpg(statement)
         with self._gate.trace_statement(compiled.sql):
-            async with DroppedIfLost(self):
+            try:
                 driver = await self._driver()
                 return await driver.fetch(compiled.sql, *compiled.arguments(parameters))  # type: ignore[no-any-return]
+            except BaseException as exc:
+                await self._dropped_if_lost(exc)
+                raise
+
+    async def _dropped_if_lost(self, exc: BaseException) -> None:
+        """After every failed use of the driver connection: one the database lost is invalidated, as
+        SQLAlchemy does for its own statements, so the pool never hands it to the next request.
+        (An except clause, not a context manager: it costs nothing until a statement fails.)"""
+        if is_database_unavailable(exc):
+            await self._drop_lost_connections()
 
     async def _drop_lost_connections(self) -> None:
         # A lost connection means the database restarted or failed over, which cut every pooled
@@ -521,25 +531,6 @@ class RequestDatabase:
             await self.close()
 
 
-class DroppedIfLost:
-    """Around every use of the driver connection: one the database lost is invalidated, as
-    SQLAlchemy does for its own statements, so the pool never hands it to the next request."""
-
-    __slots__ = ("_database",)
-
-    def __init__(self, database: RequestDatabase) -> None:
-        self._database = database
-
-    async def __aenter__(self) -> None:
-        return None
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        if exc is not None and is_database_unavailable(exc):
-            await self._database._drop_lost_connections()
-
-
 # What `transaction()` returns inside a transaction: the outer one commits.
 _INSIDE_TRANSACTION: AbstractAsyncContextManager[None] = nullcontext()
 BEGIN_READ_COMMITTED = "BEGIN ISOLATION LEVEL READ COMMITTED"
@@ -564,8 +555,11 @@ class PostgresTransaction:
 
     async def __aenter__(self) -> None:
         database = self._database
-        async with DroppedIfLost(database):
+        try:
             await (await database._driver()).execute(BEGIN_READ_COMMITTED)
+        except BaseException as exc:
+            await database._dropped_if_lost(exc)
+            raise
         database._in_transaction = True
 
     async def __aexit__(
@@ -575,8 +569,11 @@ class PostgresTransaction:
         database._in_transaction = False
         driver = await database._driver()
         if exc is None:
-            async with DroppedIfLost(database):
+            try:
                 await driver.execute("COMMIT")
+            except BaseException as failure:
+                await database._dropped_if_lost(failure)
+                raise
             return
         try:
             await driver.execute("ROLLBACK")

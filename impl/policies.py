@@ -11,21 +11,26 @@ security headers, rate limits, CORS). A request meets them outermost first:
 3. `RequestLimits` (impl/limits.py): the cheapest refusals (431, 401 for an oversized token, 413),
    before a body is read or a token verified.
 
-Each layer is one pure ASGI middleware: every layer a request passes costs a call and, when it
-adds headers, a wrapped `send`, so what can share a layer shares one (`make bench-profile`). Per-user
-policy that needs the verified user id (a per-user rate limit) wraps `current_user` instead, in
+Below them, `kit.routing.RouteDispatch` answers with the operation routes and renders errors with
+the application's exception handlers; outside them, Starlette's ServerErrorMiddleware turns
+anything unhandled into the 500 (where OpenTelemetry's instrumentor, when tracing, wraps the rest).
+Every layer a request passes costs a call, and is resumed again at each of the request's database
+round trips, and one that adds headers costs a wrapped `send`: so each layer here is called
+directly, without a middleware base class's dispatch in between, and what can share a layer
+shares one (`make bench-profile`, `python -m bench.request_calls`). Per-user policy that needs the
+verified user id (a per-user rate limit) wraps `current_user` instead, in
 `impl/auth/dependency.py`, so the token is verified once.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.applications import Starlette
+from starlette.types import ASGIApp, ExceptionHandler, Message, Receive, Scope, Send
 
 from impl.limits import RequestLimits, security_headers
 from impl.observability.access import Observer, route_template
@@ -33,10 +38,11 @@ from impl.observability.policies import observers
 from impl.observability.request_id import name_request
 from impl.ratelimit import usage_headers
 from impl.settings import Settings
-from kit.asgi import Header, HttpMiddleware
+from kit.asgi import Header
+from kit.routing import RouteDispatch, RouteTable
 
 
-class RequestPolicies(HttpMiddleware):
+class RequestPolicies:
     """Outermost: names, times and observes every request, and adds the headers every answer carries.
 
     The outcome is handed to the observers just before the response's last body message goes to the
@@ -45,8 +51,10 @@ class RequestPolicies(HttpMiddleware):
     it becomes; one whose client went away before the response was complete, as a 499.
     """
 
-    def __init__(self, app: ASGIApp, observers: Sequence[Observer]) -> None:
-        super().__init__(app)
+    def __init__(self, http: ASGIApp, other: ASGIApp, observers: Sequence[Observer]) -> None:
+        """`http` answers HTTP requests, `other` every other scope (the lifespan)."""
+        self._http = http
+        self._other = other
         self._observers = tuple(observers)
 
     def _observe(self, scope: Scope, status: int, started: float) -> None:
@@ -55,7 +63,10 @@ class RequestPolicies(HttpMiddleware):
         for observer in self._observers:
             observer(scope, route, status, seconds)
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._other(scope, receive, send)
+            return
         started = time.perf_counter()
         request_id = name_request(scope)
         security = security_headers(scope["path"])
@@ -75,7 +86,7 @@ class RequestPolicies(HttpMiddleware):
             await send(message)
 
         try:
-            await self.app(scope, receive, send_policed)
+            await self._http(scope, receive, send_policed)
         except Exception:
             if not observed:
                 # Starlette's outermost error middleware turns it into a 500 after this layer.
@@ -116,11 +127,16 @@ def _cors_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def install_request_policies(app: FastAPI, settings: Settings) -> None:
-    # Starlette wraps each added middleware around the ones before it: add innermost first.
-    app.add_middleware(
-        RequestLimits, max_header_bytes=settings.max_header_bytes, max_body_bytes=settings.max_body_bytes
+def request_path(
+    app: Starlette, routes: RouteTable, handlers: Mapping[Any, ExceptionHandler], settings: Settings
+) -> ASGIApp:
+    """The service's layers, outermost first: the policies, CORS when origins are configured, the
+    limits, then the operation routes with the exception `handlers` (all but the 500's)."""
+    dispatch = RouteDispatch(routes, app.router, handlers)
+    limits = RequestLimits(
+        dispatch, max_header_bytes=settings.max_header_bytes, max_body_bytes=settings.max_body_bytes
     )
+    http: ASGIApp = limits.handle
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, **_cors_options(settings))
-    app.add_middleware(RequestPolicies, observers=observers(settings))
+        http = CORSMiddleware(http, **_cors_options(settings))
+    return RequestPolicies(http, app.router, observers(settings))
