@@ -44,17 +44,33 @@ class CompiledStatement:
 
 
 @functools.lru_cache(maxsize=1024)
-def compiled_for_asyncpg(statement: ClauseElement) -> CompiledStatement:
-    """Compiled once per statement object: pass statements built once (module level or cached)."""
-    return compile_for_asyncpg(statement)
+def compiled_for_asyncpg(statement: ClauseElement) -> CompiledStatement | None:
+    """Compiled once per statement object: pass statements built once (module level or cached).
+
+    None for a statement with an expanding parameter (`IN` a list, as If-Match's versions and the
+    bulk operations' ids bind): its SQL text varies with the list's length, so SQLAlchemy runs it."""
+    compiled = _compiled(statement)
+    if any(bind.expanding for bind in compiled.binds.values()):
+        return None
+    return _statement(compiled)
 
 
 def compile_for_asyncpg(statement: ClauseElement) -> CompiledStatement:
+    compiled = _compiled(statement)
+    expanding = [name for name, bind in compiled.binds.items() if bind.expanding]
+    assert not expanding, f"expanding parameters vary the SQL text per call: {expanding}"
+    return _statement(compiled)
+
+
+def _compiled(statement: ClauseElement) -> SQLCompiler:
     compiled = statement.compile(dialect=ASYNCPG)
     assert isinstance(compiled, SQLCompiler)
     assert compiled.positiontup is not None, "the asyncpg dialect binds positionally"
-    expanding = [name for name, bind in compiled.binds.items() if bind.expanding]
-    assert not expanding, f"expanding parameters vary the SQL text per call: {expanding}"
+    return compiled
+
+
+def _statement(compiled: SQLCompiler) -> CompiledStatement:
+    assert compiled.positiontup is not None
     return CompiledStatement(
         sql=compiled.string,
         names=tuple(compiled.positiontup),

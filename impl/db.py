@@ -415,10 +415,11 @@ class RequestDatabase:
     async def fetch(self, statement: Any, parameters: Mapping[str, Any]) -> list[Any]:
         """The rows of a statement built once (module level or cached): on PostgreSQL run straight on
         the driver connection as an asyncpg prepared statement (impl/compiled.py), rows as asyncpg
-        Records; on SQLite through SQLAlchemy, rows as Rows. Either is read by position."""
-        if self.dialect != "postgresql":
+        Records; on SQLite, and for a statement with an expanding parameter, through SQLAlchemy,
+        rows as Rows. Either is read by position."""
+        compiled = compiled_for_asyncpg(statement) if self.dialect == "postgresql" else None
+        if compiled is None:
             return list((await self.execute(statement, parameters)).all())
-        compiled = compiled_for_asyncpg(statement)
         with self._gate.trace_statement(compiled.sql):
             try:
                 driver = await self._driver()

@@ -32,7 +32,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Result
 from sqlalchemy.sql.dml import Insert, Update
 from sqlalchemy.sql.elements import BindParameter
 
@@ -155,15 +154,8 @@ class ChangeSequence:
         self._database.announce_after_commit(self._user_id, seq)
         return seq
 
-    async def write(self, statement: Stamped, parameters: Mapping[str, Any]) -> Result[Any]:
-        owned = {**parameters, "owner": self._user_id}
-        if self._database.dialect == "postgresql":
-            return await self._database.execute(statement.postgresql, owned)
-        seq = await self._next_on_sqlite()
-        return await self._database.execute(statement.sqlite, {**owned, "change_seq": seq})
-
-    async def write_fetching(self, statement: Stamped, parameters: Mapping[str, Any]) -> list[Any]:
-        """`write`'s returned rows, fetched straight from the driver on PostgreSQL (RequestDatabase.fetch)."""
+    async def write(self, statement: Stamped, parameters: Mapping[str, Any]) -> list[Any]:
+        """The rows the write returns (RequestDatabase.fetch: on PostgreSQL straight from the driver)."""
         owned = {**parameters, "owner": self._user_id}
         if self._database.dialect == "postgresql":
             return await self._database.fetch(statement.postgresql, owned)
@@ -176,8 +168,7 @@ class ChangeSequence:
         """The ids deleted; each leaves a tombstone at the same change sequence number."""
         owned = {**parameters, "owner": self._user_id}
         if self._database.dialect == "postgresql":
-            result = await self._database.execute(statement.postgresql, {**owned, "at": at})
-            return list(result.scalars())
+            return [row[0] for row in await self._database.fetch(statement.postgresql, {**owned, "at": at})]
         seq = await self._next_on_sqlite()
         ids = list((await self._database.execute(statement.sqlite, owned)).scalars())
         if ids:

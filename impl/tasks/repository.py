@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Integer,
     String,
@@ -23,7 +24,6 @@ from sqlalchemy import (
     case,
     exists,
     func,
-    literal,
     not_,
     or_,
     select,
@@ -157,6 +157,36 @@ _TOGGLE_OWNED_TASK = (
 )
 TOGGLE_OWNED_TASK = stamp(_TOGGLE_OWNED_TASK)
 TOGGLE_OWNED_TASK_IF_VERSION = stamp(_TOGGLE_OWNED_TASK.where(_version_in()))
+_SET_COMPLETED = bindparam("set_completed", type_=Boolean())
+SET_COMPLETION_OF_OWNED_TASKS = stamp(
+    update(TASKS)
+    .where(_OWNED_TASKS)
+    .values({**_completion(_SET_COMPLETED, _CHANGED_AT), "updated_at": _CHANGED_AT, **_bumped_version()})
+    .returning(*COLUMNS)
+)
+
+
+@functools.cache
+def _update_owned_task(names: tuple[str, ...], *, conditional: bool) -> Stamped:
+    """UPDATE the owned task SET the named columns (each bound as `set_<name>`), RETURNING the row;
+    with `conditional`, only at one of the If-Match versions.
+
+    Built once per set of columns (at most one per subset of the editable fields): building an
+    UPDATE and its cache key per request cost more than running it, and a statement built once runs
+    as an asyncpg prepared statement (RequestDatabase.fetch).
+    """
+    changes: dict[str, Any] = {
+        name: bindparam(f"set_{name}", type_=COLUMNS[name].type) for name in names if name != "completed"
+    }
+    if "completed" in names:
+        changes |= _completion(_SET_COMPLETED, _CHANGED_AT)
+    statement = (
+        update(TASKS)
+        .where(_OWNED_TASK)
+        .values({**changes, "updated_at": _CHANGED_AT, **_bumped_version()})
+        .returning(*COLUMNS)
+    )
+    return stamp(statement.where(_version_in()) if conditional else statement)
 
 
 class TaskRepository:
@@ -172,6 +202,10 @@ class TaskRepository:
             owned["versions"] = versions
         return owned
 
+    def _changed(self, task_id: int, versions: list[int] | None) -> dict[str, Any]:
+        """A single-task write's bound parameters with the time of the change."""
+        return {**self._owned_task(task_id, versions), "at": now()}
+
     async def create(self, values: dict[str, Any], max_tasks: int) -> TaskRecord | None:
         """The new row as stored, or None when the user already owns `max_tasks` tasks (nothing stored)."""
         at = now()
@@ -180,7 +214,7 @@ class TaskRepository:
         async with self._database.transaction():
             if self._database.dialect == "postgresql":
                 await self._database.fetch(LOCK_USER_TASK_QUOTA, {"owner": self._user_id})
-            return _first(await self._changes.write_fetching(statement, {**row, "max_tasks": max_tasks}))
+            return _first(await self._changes.write(statement, {**row, "max_tasks": max_tasks}))
 
     async def get(self, task_id: int) -> TaskRecord | None:
         return _first(await self._database.fetch(SELECT_OWNED_TASK, self._owned_task(task_id)))
@@ -192,19 +226,9 @@ class TaskRepository:
 
         With `versions`, only a row at one of them is changed (If-Match); None when nothing matched.
         """
-        at = now()
-        changes = {name: value for name, value in values.items() if name != "completed"}
-        if "completed" in values:
-            changes |= _completion(literal(values["completed"]), at)
-        statement = (
-            update(TASKS)
-            .where(_OWNED_TASK)
-            .values({**changes, "updated_at": at, **_bumped_version()})
-            .returning(*COLUMNS)
-        )
-        if versions is not None:
-            statement = statement.where(_version_in())
-        return (await self._changes.write(stamp(statement), self._owned_task(task_id, versions))).first()
+        statement = _update_owned_task(tuple(sorted(values)), conditional=versions is not None)
+        changes = {f"set_{name}": value for name, value in values.items()}
+        return _first(await self._changes.write(statement, changes | self._changed(task_id, versions)))
 
     async def set_completion(
         self, task_id: int, completed: bool | None, versions: list[int] | None = None
@@ -212,9 +236,7 @@ class TaskRepository:
         """Set completion, or toggle it when `completed` is None, in one statement."""
         if completed is None:
             statement = TOGGLE_OWNED_TASK if versions is None else TOGGLE_OWNED_TASK_IF_VERSION
-            return (
-                await self._changes.write(statement, {**self._owned_task(task_id, versions), "at": now()})
-            ).first()
+            return _first(await self._changes.write(statement, self._changed(task_id, versions)))
         return await self.update(task_id, {"completed": completed}, versions)
 
     async def delete(self, task_id: int, versions: list[int] | None = None) -> bool:
@@ -223,14 +245,8 @@ class TaskRepository:
 
     async def set_completion_of_many(self, task_ids: list[int], completed: bool) -> list[TaskRecord]:
         """One UPDATE of the owner's tasks among `task_ids`: all of them change, or none does."""
-        at = now()
-        statement = (
-            update(TASKS)
-            .where(_OWNED_TASKS)
-            .values({**_completion(literal(completed), at), "updated_at": at, **_bumped_version()})
-            .returning(*COLUMNS)
-        )
-        return list((await self._changes.write(stamp(statement), {"task_ids": task_ids})).all())
+        parameters = {"task_ids": task_ids, "set_completed": completed, "at": now()}
+        return await self._changes.write(SET_COMPLETION_OF_OWNED_TASKS, parameters)
 
     async def delete_many(self, task_ids: list[int]) -> list[int]:
         """The ids deleted among `task_ids` (the owner's), in one statement."""
