@@ -49,7 +49,6 @@ class ServiceApp(FastAPI):
 
     # Starlette's own body limit stays off: impl/limits.py's RequestLimits bounds bodies, with a problem.
     max_body_size = None
-    settings: Settings
     route_table: RouteTable
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -71,7 +70,7 @@ class ServiceApp(FastAPI):
         handlers = {
             key: value for key, value in self.exception_handlers.items() if key not in (500, Exception)
         }
-        inner = request_path(self, self.route_table, handlers, self.settings)
+        inner = request_path(self, self.route_table, handlers, self.state.settings)
         return ServerErrorMiddleware(inner, handler=uncaught, debug=self.debug)
 
 
@@ -123,7 +122,7 @@ def create_app(
         # whether one is on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
-    app.settings = app.state.settings = settings
+    app.state.settings = settings
     app.state.engine = engine
     app.state.gate = create_gate(engine, settings)
     app.state.drain = drain

@@ -50,14 +50,12 @@ def compiled_for_asyncpg(statement: ClauseElement) -> CompiledStatement | None:
     None for a statement with an expanding parameter (`IN` a list, as If-Match's versions and the
     bulk operations' ids bind): its SQL text varies with the list's length, so SQLAlchemy runs it."""
     compiled = _compiled(statement)
-    if any(bind.expanding for bind in compiled.binds.values()):
-        return None
-    return _statement(compiled)
+    return None if _expanding(compiled) else _statement(compiled)
 
 
 def compile_for_asyncpg(statement: ClauseElement) -> CompiledStatement:
     compiled = _compiled(statement)
-    expanding = [name for name, bind in compiled.binds.items() if bind.expanding]
+    expanding = _expanding(compiled)
     assert not expanding, f"expanding parameters vary the SQL text per call: {expanding}"
     return _statement(compiled)
 
@@ -67,6 +65,10 @@ def _compiled(statement: ClauseElement) -> SQLCompiler:
     assert isinstance(compiled, SQLCompiler)
     assert compiled.positiontup is not None, "the asyncpg dialect binds positionally"
     return compiled
+
+
+def _expanding(compiled: SQLCompiler) -> list[str]:
+    return [name for name, bind in compiled.binds.items() if bind.expanding]
 
 
 def _statement(compiled: SQLCompiler) -> CompiledStatement:

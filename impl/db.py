@@ -428,6 +428,14 @@ class RequestDatabase:
                 await self._dropped_if_lost(exc)
                 raise
 
+    async def _run_on_driver(self, sql: str) -> None:
+        """A plain statement (BEGIN, COMMIT) on the driver connection."""
+        try:
+            await (await self._driver()).execute(sql)
+        except BaseException as exc:
+            await self._dropped_if_lost(exc)
+            raise
+
     async def _dropped_if_lost(self, exc: BaseException) -> None:
         """After every failed use of the driver connection: one the database lost is invalidated, as
         SQLAlchemy does for its own statements, so the pool never hands it to the next request.
@@ -555,29 +563,19 @@ class PostgresTransaction:
         self._database = database
 
     async def __aenter__(self) -> None:
-        database = self._database
-        try:
-            await (await database._driver()).execute(BEGIN_READ_COMMITTED)
-        except BaseException as exc:
-            await database._dropped_if_lost(exc)
-            raise
-        database._in_transaction = True
+        await self._database._run_on_driver(BEGIN_READ_COMMITTED)
+        self._database._in_transaction = True
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
         database = self._database
         database._in_transaction = False
-        driver = await database._driver()
         if exc is None:
-            try:
-                await driver.execute("COMMIT")
-            except BaseException as failure:
-                await database._dropped_if_lost(failure)
-                raise
+            await database._run_on_driver("COMMIT")
             return
         try:
-            await driver.execute("ROLLBACK")
+            await (await database._driver()).execute("ROLLBACK")
         except BaseException:
             # A connection that cannot even roll back is not returned to the pool as it is.
             await database._drop_lost_connections()

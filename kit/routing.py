@@ -204,7 +204,6 @@ class RouteDispatch:
         synchronous = [handler for handler in handlers.values() if not is_async_callable(handler)]
         if synchronous:
             raise TypeError(f"exception handlers must be async: {synchronous}")
-        self._found: dict[type[BaseException], ExceptionHandler | None] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         match, child_scope = self._table.matches(scope)
@@ -239,8 +238,4 @@ class RouteDispatch:
     def _handler(self, exc: Exception) -> ExceptionHandler | None:
         if isinstance(exc, HTTPException) and exc.status_code in self._by_status:
             return self._by_status[exc.status_code]
-        kind = type(exc)
-        if kind not in self._found:
-            handlers = (self._by_class[cls] for cls in kind.__mro__ if cls in self._by_class)
-            self._found[kind] = next(handlers, None)
-        return self._found[kind]
+        return next((self._by_class[cls] for cls in type(exc).__mro__ if cls in self._by_class), None)
